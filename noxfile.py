@@ -1,0 +1,78 @@
+"""The project's work, one session per job: `nox -s codegen|codegen_check|lint|typecheck|tests|bench|stress|demo`.
+
+`pip install nox` is the only prerequisite: every session makes its own virtualenv (venv + pip) and
+installs the project from its own files.
+"""
+
+from __future__ import annotations
+
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["codegen_check", "lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+
+
+def install_dev(session: nox.Session) -> None:
+    session.install("--upgrade", "pip")
+    session.install("-e", ".[dev]")
+
+
+@nox.session(python=PYTHON)
+def codegen(session: nox.Session) -> None:
+    """Regenerate generated/ from schemas/."""
+    install_dev(session)
+    session.run("python", "codegen/generate.py")
+
+
+@nox.session(python=PYTHON)
+def codegen_check(session: nox.Session) -> None:
+    """Fail, with a diff, when the committed generated/ is not what the schemas produce."""
+    install_dev(session)
+    session.run("python", "codegen/generate.py", "--check")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    install_dev(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over src/ (configured in pyproject.toml)."""
+    install_dev(session)
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite (long reliability variants are in `stress`). Exit code 5 (no tests) fails."""
+    install_dev(session)
+    session.run("pytest", "-m", "not stress", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def stress(session: nox.Session) -> None:
+    """The long reliability variants."""
+    install_dev(session)
+    session.run("pytest", "-m", "stress", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Speed and memory figures, side by side with the official SDKs on the same bytes."""
+    install_dev(session)
+    session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The offline demo against the embedded server."""
+    session.install("-e", ".[all]")
+    session.run("modelwire", "demo", *session.posargs)

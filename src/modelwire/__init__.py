@@ -1,0 +1,152 @@
+"""modelwire: one typed client for the OpenAI Responses, OpenAI Chat Completions and Anthropic
+Messages wire APIs, behind one common event stream.
+
+    import modelwire as mw
+    for event in mw.decode("messages", body_chunks): ...
+    response = mw.collect(events)
+
+The client, auth and the embedded test server load on first use, so this import stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .common.collect import Collector, collect
+from .common.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    ContextWindowExceededError,
+    InternalServerError,
+    ModelwireError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTooLargeError,
+    StreamDecodeError,
+    StreamInterruptedError,
+    UnprocessableEntityError,
+)
+from .common.events import (
+    Completed,
+    Created,
+    Event,
+    HostedToolCall,
+    ItemDone,
+    NativeOnly,
+    RateLimits,
+    ReasoningDelta,
+    ReasoningPartAdded,
+    RefusalDelta,
+    TextDelta,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+    Unknown,
+    UsageUpdate,
+)
+from .common.items import (
+    ContentPart,
+    HostedToolCall as HostedToolItem,
+    ImagePart,
+    Item,
+    Message,
+    Reasoning,
+    RefusalPart,
+    TextPart,
+    ToolCall,
+    ToolResult,
+)
+from .common.response import Response, StopReason
+from .common.usage import Usage
+from .decoding import StreamDecoder, adecode, decode
+
+# The package spans two roots: hand-written code in src/ and generated models in generated/.
+__path__ = pkgutil.extend_path(__path__, __name__)
+
+if TYPE_CHECKING:
+    from . import native, testing
+
+# Loaded on first access: name -> module that defines it.
+_LAZY: dict[str, str] = {
+    "native": "modelwire.native",
+    "testing": "modelwire.testing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'modelwire' has no attribute {name!r}")
+    loaded = importlib.import_module(module)
+    value = loaded if module.endswith(name) else getattr(loaded, name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Collector",
+    "Completed",
+    "ConfigurationError",
+    "ConflictError",
+    "ContentPart",
+    "ContextWindowExceededError",
+    "Created",
+    "Event",
+    "HostedToolCall",
+    "HostedToolItem",
+    "ImagePart",
+    "InternalServerError",
+    "Item",
+    "ItemDone",
+    "Message",
+    "ModelwireError",
+    "NativeOnly",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RateLimits",
+    "Reasoning",
+    "ReasoningDelta",
+    "ReasoningPartAdded",
+    "RefusalDelta",
+    "RefusalPart",
+    "RequestTooLargeError",
+    "Response",
+    "StopReason",
+    "StreamDecodeError",
+    "StreamDecoder",
+    "StreamInterruptedError",
+    "TextDelta",
+    "TextPart",
+    "ToolCall",
+    "ToolCallArgumentsDelta",
+    "ToolCallDone",
+    "ToolCallStarted",
+    "ToolResult",
+    "UnprocessableEntityError",
+    "Unknown",
+    "Usage",
+    "UsageUpdate",
+    "__version__",
+    "adecode",
+    "collect",
+    "decode",
+    "native",
+    "testing",
+]

@@ -1,0 +1,118 @@
+"""collect(): the accumulator that turns any sequence of common events into a Response."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import cast
+
+from .events import (
+    Completed,
+    Created,
+    Event,
+    ItemDone,
+    ReasoningDelta,
+    ReasoningPartAdded,
+    RefusalDelta,
+    TextDelta,
+    ToolCallDone,
+    UsageUpdate,
+)
+from .items import Item, ToolCall
+from .response import Response, StopReason
+from .usage import Usage
+
+
+class Collector:
+    """Accumulates events one at a time; ``response()`` is a snapshot at any point.
+
+    Live streams feed every event through one of these, so an error mid-stream can carry what was
+    collected so far.
+    """
+
+    __slots__ = (
+        "_completed",
+        "_reasoning",
+        "_refusal",
+        "_text",
+        "api",
+        "id",
+        "items",
+        "model",
+        "tool_calls",
+        "usage",
+    )
+
+    def __init__(self) -> None:
+        self.api: str | None = None
+        self.id: str | None = None
+        self.model: str | None = None
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._refusal: list[str] = []
+        self.tool_calls: list[ToolCall] = []
+        self.items: list[Item] = []
+        self.usage: Usage | None = None
+        self._completed: Completed | None = None
+
+    def add(self, event: Event) -> None:
+        # Ordered by how often each event arrives.
+        kind = type(event)
+        if kind is TextDelta:
+            self._text.append(cast(TextDelta, event).text)
+        elif kind is ReasoningDelta:
+            self._reasoning.append(cast(ReasoningDelta, event).text)
+        elif kind is ReasoningPartAdded:
+            if self._reasoning:
+                self._reasoning.append("\n\n")
+        elif kind is ItemDone:
+            self.items.append(cast(ItemDone, event).item)
+        elif kind is ToolCallDone:
+            self.tool_calls.append(cast(ToolCallDone, event).call)
+        elif kind is RefusalDelta:
+            self._refusal.append(cast(RefusalDelta, event).text)
+        elif kind is UsageUpdate:
+            self.usage = cast(UsageUpdate, event).usage
+        elif kind is Created:
+            created = cast(Created, event)
+            self.api = created.api
+            self.id = created.response_id or self.id
+            self.model = created.model or self.model
+        elif kind is Completed:
+            completed = cast(Completed, event)
+            self._completed = completed
+            self.api = completed.api
+            self.id = completed.response_id or self.id
+            self.usage = completed.usage
+        if self.api is None:
+            self.api = event.api
+
+    def response(self) -> Response:
+        completed = self._completed
+        stop_reason: StopReason | None = None
+        if completed is not None:
+            stop_reason = cast(StopReason, completed.stop_reason)
+        return Response(
+            id=self.id,
+            model=self.model,
+            api=self.api,
+            text="".join(self._text),
+            reasoning="".join(self._reasoning),
+            refusal="".join(self._refusal),
+            tool_calls=list(self.tool_calls),
+            usage=self.usage if self.usage is not None else Usage(),
+            stop_reason=stop_reason,
+            native_stop_reason=completed.native_stop_reason if completed else None,
+            items=list(self.items),
+            complete=completed is not None,
+            final=completed.final if completed else None,
+            final_schema=completed.final_schema if completed else None,
+        )
+
+
+def collect(events: Iterable[Event]) -> Response:
+    """Accumulate a whole event sequence into a Response."""
+    collector = Collector()
+    add = collector.add
+    for event in events:
+        add(event)
+    return collector.response()

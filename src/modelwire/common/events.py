@@ -1,0 +1,331 @@
+"""The common event stream: one vocabulary that all three wire APIs are mapped into.
+
+Events are small slotted objects built on the hot path without validation. Each keeps the wire
+payload it came from; ``.native`` validates that payload into the generated model on first access
+and caches it, so the typed provider event is always one attribute away.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from .items import Item, ToolCall
+from .native import validate_event
+from .usage import Usage
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+_UNSET: Any = object()
+
+
+class Event:
+    """Base of every common event."""
+
+    __slots__ = ("_native", "api", "raw")
+    kind: ClassVar[str] = "event"
+
+    api: str
+    raw: dict[str, Any]
+
+    def __init__(self, api: str, raw: dict[str, Any]) -> None:
+        self.api = api
+        self.raw = raw
+        self._native: Any = _UNSET
+
+    @property
+    def wire_type(self) -> str:
+        """The wire name of the event that produced this one (``chat.completion.chunk`` for Chat)."""
+        name = self.raw.get("type") or self.raw.get("object")
+        return name if isinstance(name, str) else "unknown"
+
+    @property
+    def native(self) -> BaseModel | dict[str, Any]:
+        """The producing wire event as its generated model (validated once, on first access)."""
+        if self._native is _UNSET:
+            self._native = validate_event(self.api, self.wire_type, self.raw)
+        result: BaseModel | dict[str, Any] = self._native
+        return result
+
+    def fields(self) -> dict[str, Any]:
+        """The event's own fields (not the wire payload), for display, comparison and JSON."""
+        names = [n for cls in type(self).__mro__ for n in getattr(cls, "__slots__", ())]
+        hidden = ("api", "raw", "final", "final_schema")
+        return {n: getattr(self, n) for n in names if not n.startswith("_") and n not in hidden}
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.fields().items())
+        return f"{type(self).__name__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and isinstance(other, Event)
+            and self.fields() == other.fields()
+            and self.api == other.api
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Created(Event):
+    """The API accepted the request and started answering."""
+
+    __slots__ = ("model", "response_id")
+    kind = "created"
+
+    def __init__(self, api: str, raw: dict[str, Any], response_id: str | None, model: str | None) -> None:
+        super().__init__(api, raw)
+        self.response_id = response_id
+        self.model = model
+
+
+class TextDelta(Event):
+    """A fragment of assistant output text. ``index`` is the output item / content block it belongs to."""
+
+    __slots__ = ("index", "text")
+    kind = "text_delta"
+
+    def __init__(self, api: str, raw: dict[str, Any], text: str, index: int) -> None:
+        super().__init__(api, raw)
+        self.text = text
+        self.index = index
+
+
+class RefusalDelta(Event):
+    """A fragment of a refusal: the model declined and explains why."""
+
+    __slots__ = ("index", "text")
+    kind = "refusal_delta"
+
+    def __init__(self, api: str, raw: dict[str, Any], text: str, index: int) -> None:
+        super().__init__(api, raw)
+        self.text = text
+        self.index = index
+
+
+class ReasoningDelta(Event):
+    """A fragment of reasoning: ``kind="summary"`` (Responses summaries) or ``"content"`` (raw
+    reasoning text, Messages thinking, Chat ``reasoning_content``). ``part`` is the summary part index."""
+
+    __slots__ = ("index", "part", "reasoning_kind", "text")
+    kind = "reasoning_delta"
+
+    def __init__(
+        self,
+        api: str,
+        raw: dict[str, Any],
+        text: str,
+        reasoning_kind: Literal["summary", "content"],
+        index: int,
+        part: int = 0,
+    ) -> None:
+        super().__init__(api, raw)
+        self.text = text
+        self.reasoning_kind = reasoning_kind
+        self.index = index
+        self.part = part
+
+
+class ReasoningPartAdded(Event):
+    """A new reasoning summary part begins (Responses)."""
+
+    __slots__ = ("index", "part")
+    kind = "reasoning_part_added"
+
+    def __init__(self, api: str, raw: dict[str, Any], index: int, part: int) -> None:
+        super().__init__(api, raw)
+        self.index = index
+        self.part = part
+
+
+class ToolCallStarted(Event):
+    """The model began a call to one of the caller's tools."""
+
+    __slots__ = ("call_kind", "id", "index", "name")
+    kind = "tool_call_started"
+
+    def __init__(
+        self,
+        api: str,
+        raw: dict[str, Any],
+        id: str,
+        name: str,
+        index: int,
+        call_kind: Literal["function", "custom"] = "function",
+    ) -> None:
+        super().__init__(api, raw)
+        self.id = id
+        self.name = name
+        self.index = index
+        self.call_kind = call_kind
+
+
+class ToolCallArgumentsDelta(Event):
+    """A fragment of a tool call's arguments (JSON text; free text for custom tools)."""
+
+    __slots__ = ("delta", "id", "index")
+    kind = "tool_call_arguments_delta"
+
+    def __init__(self, api: str, raw: dict[str, Any], id: str, delta: str, index: int) -> None:
+        super().__init__(api, raw)
+        self.id = id
+        self.delta = delta
+        self.index = index
+
+
+class ToolCallDone(Event):
+    """A tool call is complete; ``call`` has the parsed arguments."""
+
+    __slots__ = ("call", "index")
+    kind = "tool_call_done"
+
+    def __init__(self, api: str, raw: dict[str, Any], call: ToolCall, index: int) -> None:
+        super().__init__(api, raw)
+        self.call = call
+        self.index = index
+
+    @property
+    def id(self) -> str:
+        return self.call.id
+
+    @property
+    def name(self) -> str:
+        return self.call.name
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        return self.call.arguments
+
+
+class HostedToolCall(Event):
+    """A tool the API runs itself changed status (``in_progress``, ``searching``, ``completed``...)."""
+
+    __slots__ = ("id", "index", "name", "status")
+    kind = "hosted_tool_call"
+
+    def __init__(
+        self, api: str, raw: dict[str, Any], id: str, name: str, status: str, index: int
+    ) -> None:
+        super().__init__(api, raw)
+        self.id = id
+        self.name = name
+        self.status = status
+        self.index = index
+
+
+class ItemDone(Event):
+    """An output item is finished: exactly what goes back into the next request."""
+
+    __slots__ = ("index", "item")
+    kind = "item_done"
+
+    def __init__(self, api: str, raw: dict[str, Any], item: Item, index: int) -> None:
+        super().__init__(api, raw)
+        self.item = item
+        self.index = index
+
+
+class RateLimits(Event):
+    """Rate-limit state read from the response headers (``raw`` holds the headers used)."""
+
+    __slots__ = (
+        "limit_requests",
+        "limit_tokens",
+        "remaining_requests",
+        "remaining_tokens",
+        "reset_requests",
+        "reset_tokens",
+    )
+    kind = "rate_limits"
+
+    def __init__(
+        self,
+        api: str,
+        raw: dict[str, Any],
+        *,
+        limit_requests: int | None = None,
+        remaining_requests: int | None = None,
+        reset_requests: str | None = None,
+        limit_tokens: int | None = None,
+        remaining_tokens: int | None = None,
+        reset_tokens: str | None = None,
+    ) -> None:
+        super().__init__(api, raw)
+        self.limit_requests = limit_requests
+        self.remaining_requests = remaining_requests
+        self.reset_requests = reset_requests
+        self.limit_tokens = limit_tokens
+        self.remaining_tokens = remaining_tokens
+        self.reset_tokens = reset_tokens
+
+    @property
+    def native(self) -> dict[str, Any]:
+        return self.raw
+
+
+class Completed(Event):
+    """The API finished the response."""
+
+    __slots__ = ("final", "final_schema", "native_stop_reason", "response_id", "stop_reason", "usage")
+    kind = "completed"
+
+    def __init__(
+        self,
+        api: str,
+        raw: dict[str, Any],
+        response_id: str | None,
+        usage: Usage,
+        stop_reason: str,
+        native_stop_reason: str | None,
+        final: dict[str, Any] | None = None,
+        final_schema: str | None = None,
+    ) -> None:
+        super().__init__(api, raw)
+        self.response_id = response_id
+        self.usage = usage
+        self.stop_reason = stop_reason
+        self.native_stop_reason = native_stop_reason
+        #: The API's final object as wire JSON (Responses ``response``, Messages ``message``
+        #: assembled from the stream, Chat's aggregated completion) and its schema name.
+        self.final = final
+        self.final_schema = final_schema
+
+
+class UsageUpdate(Event):
+    """Token usage reported before the end (Messages ``message_start`` / ``message_delta``)."""
+
+    __slots__ = ("usage",)
+    kind = "usage"
+
+    def __init__(self, api: str, raw: dict[str, Any], usage: Usage) -> None:
+        super().__init__(api, raw)
+        self.usage = usage
+
+
+class NativeOnly(Event):
+    """A known wire event with no common meaning (``ping``, ``response.in_progress``...).
+
+    Emitted only when decoding with ``native_only=True``; ``type`` is its wire name."""
+
+    __slots__ = ("type",)
+    kind = "native_only"
+
+    def __init__(self, api: str, raw: dict[str, Any], type: str) -> None:
+        super().__init__(api, raw)
+        self.type = type
+
+
+class Unknown(Event):
+    """A wire event the schemas do not know. ``native`` is its raw JSON; the stream goes on."""
+
+    __slots__ = ("type",)
+    kind = "unknown"
+
+    def __init__(self, api: str, raw: dict[str, Any], type: str) -> None:
+        super().__init__(api, raw)
+        self.type = type
+
+    @property
+    def native(self) -> dict[str, Any]:
+        return self.raw

@@ -1,0 +1,132 @@
+"""decode() / adecode(): raw body bytes of any of the three APIs -> common events."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import Literal, TypeAlias
+
+from .common.collect import Collector
+from .common.errors import ConfigurationError, ModelwireError, StreamDecodeError, with_partial
+from .common.events import Event
+from .common.response import Response
+from .providers.base import StreamMapper
+from .wire.json import JSONDecodeError, loads
+from .wire.sse import SSEDecoder
+
+ApiName: TypeAlias = Literal["responses", "chat", "messages"]
+APIS: tuple[ApiName, ...] = ("responses", "chat", "messages")
+_DONE = b"[DONE]"
+
+
+def stream_mapper(api: str, *, native_only: bool = False) -> StreamMapper:
+    """A fresh stream mapper for ``api`` (``responses``, ``chat`` or ``messages``)."""
+    if api not in APIS:
+        raise ConfigurationError(f"unknown api {api!r}: expected one of {', '.join(APIS)}")
+    module = importlib.import_module(f"modelwire.providers.{api}.stream")
+    mapper: StreamMapper = module.Mapper(native_only=native_only)
+    return mapper
+
+
+class StreamDecoder:
+    """Incremental: ``feed`` body chunks as they arrive, then ``finish`` once.
+
+    Every event passes through a Collector, so ``response`` is available at any point and any
+    error raised carries the partial Response.
+    """
+
+    __slots__ = ("_done", "_mapper", "_sse", "collector")
+
+    def __init__(self, api: str, *, native_only: bool = False) -> None:
+        self._mapper = stream_mapper(api, native_only=native_only)
+        self._sse = SSEDecoder()
+        self._done = False
+        self.collector = Collector()
+
+    @property
+    def api(self) -> str:
+        return self._mapper.api
+
+    @property
+    def response(self) -> Response:
+        return self.collector.response()
+
+    @property
+    def done(self) -> bool:
+        """The stream has ended (``finish`` ran, or Chat's ``[DONE]`` arrived)."""
+        return self._done
+
+    def feed(self, chunk: bytes) -> list[Event]:
+        if self._done:
+            return []
+        try:
+            return self._map_frames(self._sse.feed(chunk))
+        except ModelwireError as error:
+            with_partial(error, self.collector.response())
+            raise
+
+    def finish(self) -> list[Event]:
+        if self._done:
+            return []
+        try:
+            events = self._map_frames(self._sse.close())
+            if not self._done:
+                events.extend(self._end())
+            return events
+        except ModelwireError as error:
+            with_partial(error, self.collector.response())
+            raise
+
+    def _end(self) -> list[Event]:
+        self._done = True
+        events = self._mapper.finish()
+        for event in events:
+            self.collector.add(event)
+        return events
+
+    def _map_frames(self, frames: Iterable[tuple[str | None, bytes, int]]) -> list[Event]:
+        out: list[Event] = []
+        mapper_map = self._mapper.map
+        add = self.collector.add
+        for name, data, offset in frames:
+            if data == _DONE:
+                out.extend(self._end())
+                break
+            try:
+                payload = loads(data)
+            except JSONDecodeError as error:
+                raise StreamDecodeError(f"data is not JSON ({error})", offset=offset) from None
+            if type(payload) is not dict:
+                raise StreamDecodeError(
+                    f"data is JSON but not an object: {data[:60]!r}", offset=offset
+                )
+            for event in mapper_map(name, payload):
+                add(event)
+                out.append(event)
+        return out
+
+
+def decode(api: ApiName, chunks: Iterable[bytes], *, native_only: bool = False) -> Iterator[Event]:
+    """Decode a whole body, given as chunks split anywhere, into common events."""
+    decoder = StreamDecoder(api, native_only=native_only)
+    feed = decoder.feed
+    for chunk in chunks:
+        yield from feed(chunk)
+        if decoder.done:
+            return
+    yield from decoder.finish()
+
+
+async def adecode(
+    api: ApiName, chunks: AsyncIterable[bytes], *, native_only: bool = False
+) -> AsyncIterator[Event]:
+    """The async twin of :func:`decode`."""
+    decoder = StreamDecoder(api, native_only=native_only)
+    feed = decoder.feed
+    async for chunk in chunks:
+        for event in feed(chunk):
+            yield event
+        if decoder.done:
+            return
+    for event in decoder.finish():
+        yield event

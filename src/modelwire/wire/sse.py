@@ -1,0 +1,160 @@
+"""An incremental Server-Sent Events decoder over raw bytes.
+
+Bytes may be split anywhere: inside a UTF-8 character, inside ``\\r\\n``, inside a field name.
+Lines end with ``\\n``, ``\\r\\n`` or ``\\r``; a frame is dispatched at a blank line. ``data``
+values stay bytes (the JSON parser takes bytes), so nothing is decoded twice.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..common.errors import StreamDecodeError
+
+_BOM = b"\xef\xbb\xbf"
+_KNOWN_FIELDS = frozenset((b"data", b"event", b"id", b"retry"))
+
+
+class SSEFrame(NamedTuple):
+    """One dispatched event: its ``event:`` name (or None), its joined ``data:`` and where it began."""
+
+    event: str | None
+    data: bytes
+    offset: int
+
+
+class SSEDecoder:
+    """Feed chunks with :meth:`feed`, then call :meth:`close` once at the end of the body."""
+
+    __slots__ = (
+        "_buffer",
+        "_consumed",
+        "_data",
+        "_event",
+        "_frame_offset",
+        "_skip_lf",
+        "_started",
+        "last_event_id",
+        "retry",
+    )
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._consumed = 0  # absolute offset of _buffer[0]
+        self._started = False  # BOM check done
+        self._skip_lf = False  # the previous chunk ended in "\r": a leading "\n" belongs to it
+        self._data: list[bytes] = []
+        self._event: str | None = None
+        self._frame_offset = 0  # absolute offset of the pending frame's first data line
+        self.last_event_id: str | None = None
+        self.retry: int | None = None
+
+    def feed(self, chunk: bytes) -> list[SSEFrame]:
+        """Decode one chunk of the body; returns the frames it completed (often none or one)."""
+        buffer = self._buffer + chunk if self._buffer else chunk
+        if not self._started:
+            if len(buffer) < len(_BOM) and _BOM.startswith(buffer):
+                self._buffer = buffer
+                return []
+            self._started = True
+            if buffer.startswith(_BOM):
+                buffer = buffer[len(_BOM) :]
+                self._consumed += len(_BOM)
+        if self._skip_lf and buffer:
+            self._skip_lf = False
+            if buffer[0] == 0x0A:
+                buffer = buffer[1:]
+                self._consumed += 1
+        end = max(buffer.rfind(b"\n"), buffer.rfind(b"\r"))
+        if end < 0:
+            self._buffer = buffer
+            return []
+        block = buffer[: end + 1]
+        self._buffer = buffer[end + 1 :]
+        # A final "\r" may be the first half of "\r\n" split across chunks.
+        self._skip_lf = buffer[end] == 0x0D and not self._buffer
+        offset = self._consumed
+        self._consumed += len(block)
+        return self._lines(block, offset)
+
+    def _lines(self, block: bytes, offset: int) -> list[SSEFrame]:
+        frames: list[SSEFrame] = []
+        data = self._data
+        cursor = 0  # where to look for the next frame's first line in ``block``
+        for line in block.splitlines():
+            if not line:
+                if data:
+                    joined = data[0] if len(data) == 1 else b"\n".join(data)
+                    frames.append(SSEFrame(self._event, joined, self._frame_offset))
+                    data.clear()
+                self._event = None
+                continue
+            if line.startswith(b"data:"):
+                if not data:
+                    # Found, not counted: a running count would cost every line its length.
+                    position = block.find(line, cursor)
+                    cursor = position + len(line)
+                    self._frame_offset = offset + position
+                value = line[5:]
+                data.append(value[1:] if value.startswith(b" ") else value)
+            elif line.startswith(b"event:"):
+                value = line[6:]
+                self._event = (value[1:] if value.startswith(b" ") else value).decode(
+                    "utf-8", "replace"
+                )
+            elif line[0] == 0x3A:  # ":" starts a comment (keep-alive)
+                continue
+            else:
+                cursor = self._other_field(line, block, cursor, offset)
+        return frames
+
+    def _other_field(self, line: bytes, block: bytes, cursor: int, offset: int) -> int:
+        position = block.find(line, cursor)
+        name, colon, value = line.partition(b":")
+        if value.startswith(b" "):
+            value = value[1:]
+        if name not in _KNOWN_FIELDS:
+            shown = line[:60].decode("utf-8", "replace")
+            raise StreamDecodeError(
+                f"not a server-sent event line: {shown!r}", offset=offset + position
+            )
+        if name == b"data":  # "data" with no colon: an empty data line
+            if not self._data:
+                self._frame_offset = offset + position
+            self._data.append(value if colon else b"")
+        elif name == b"event":
+            self._event = value.decode("utf-8", "replace")
+        elif name == b"id":
+            if b"\0" not in value:
+                self.last_event_id = value.decode("utf-8", "replace")
+        elif name == b"retry" and value.isdigit():
+            self.retry = int(value)
+        return position + len(line)
+
+    def close(self) -> list[SSEFrame]:
+        """End of body. A frame left open (no blank line after it) is a truncation."""
+        frames: list[SSEFrame] = []
+        if self._buffer:
+            # A last line without its terminator.
+            tail = self._buffer
+            self._buffer = b""
+            offset = self._consumed
+            self._consumed += len(tail)
+            frames = self._lines(tail + b"\n", offset)
+        if self._data:
+            pending = b"\n".join(self._data)
+            self._data.clear()
+            if pending.strip() == b"[DONE]":
+                # Some OpenAI-compatible servers end with "data: [DONE]" and no blank line.
+                frames.append(SSEFrame(self._event, pending, self._frame_offset))
+                return frames
+            raise StreamDecodeError(
+                "stream ended in the middle of an event (no blank line after its data)",
+                offset=self._frame_offset,
+            )
+        return frames
+
+    @property
+    def position(self) -> int:
+        """Bytes consumed so far."""
+        return self._consumed + len(self._buffer)

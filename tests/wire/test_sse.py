@@ -1,0 +1,105 @@
+"""The SSE decoder, from the framing rules of the server-sent events format."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from modelwire import StreamDecodeError
+from modelwire.wire.sse import SSEDecoder, SSEFrame
+
+from ..support import split_at
+
+
+def frames_of(*chunks: bytes) -> list[SSEFrame]:
+    decoder = SSEDecoder()
+    frames = [frame for chunk in chunks for frame in decoder.feed(chunk)]
+    return frames + decoder.close()
+
+
+def test_event_and_data_lines_make_one_frame() -> None:
+    [frame] = frames_of(b'event: ping\ndata: {"type":"ping"}\n\n')
+    assert frame.event == "ping"
+    assert frame.data == b'{"type":"ping"}'
+    assert frame.offset == 12
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_every_line_ending_is_accepted(newline: bytes) -> None:
+    body = newline.join([b"event: a", b"data: 1", b"", b"data: 2", b"", b""])
+    assert [(f.event, f.data) for f in frames_of(body)] == [("a", b"1"), (None, b"2")]
+
+
+def test_crlf_split_between_chunks_is_one_line_ending() -> None:
+    frames = frames_of(b"data: 1\r", b"\n\r", b"\ndata: 2\r\n\r\n")
+    assert [f.data for f in frames] == [b"1", b"2"]
+
+
+def test_multiline_data_is_joined_with_newlines() -> None:
+    [frame] = frames_of(b"data: {\ndata: \"a\": 1\ndata: }\n\n")
+    assert frame.data == b'{\n"a": 1\n}'
+
+
+def test_comments_and_unknown_but_legal_fields_are_skipped() -> None:
+    decoder = SSEDecoder()
+    frames = decoder.feed(b": ping\n\nid: 7\nretry: 1500\ndata: x\n\n")
+    assert [f.data for f in frames] == [b"x"]
+    assert decoder.last_event_id == "7"
+    assert decoder.retry == 1500
+
+
+def test_a_leading_bom_is_dropped_even_when_split() -> None:
+    frames = frames_of(b"\xef", b"\xbb", b"\xbfdata: 1\n\n")
+    assert [f.data for f in frames] == [b"1"]
+
+
+def test_utf8_split_inside_a_character_survives() -> None:
+    body = 'data: "héllo ☃"\n\n'.encode()
+    cut = body.index("☃".encode()) + 1
+    [frame] = frames_of(body[:cut], body[cut:])
+    assert frame.data.decode() == '"héllo ☃"'
+
+
+def test_field_without_colon_is_an_empty_value() -> None:
+    [frame] = frames_of(b"data\ndata: x\n\n")
+    assert frame.data == b"\nx"
+
+
+def test_a_blank_line_without_data_dispatches_nothing() -> None:
+    assert frames_of(b"event: x\n\n\n\ndata: y\n\n") == [SSEFrame(None, b"y", 12)]
+
+
+def test_a_line_that_is_not_sse_is_a_typed_error_naming_the_offset() -> None:
+    decoder = SSEDecoder()
+    with pytest.raises(StreamDecodeError) as raised:
+        decoder.feed(b"data: 1\n\n<html>oops</html>\n")
+    assert raised.value.offset == 9
+    assert "<html>" in str(raised.value)
+
+
+def test_a_truncated_final_frame_is_a_typed_error() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: 1\n\ndata: {\"partial") == [SSEFrame(None, b"1", 0)]
+    with pytest.raises(StreamDecodeError) as raised:
+        decoder.close()
+    assert raised.value.offset == 9
+
+
+def test_done_without_a_trailing_blank_line_is_accepted() -> None:
+    assert [f.data for f in frames_of(b"data: 1\n\ndata: [DONE]")] == [b"1", b"[DONE]"]
+
+
+BODY = (
+    b"\xef\xbb\xbfevent: a\r\ndata: {\"x\": \"\xc3\xa9\"}\r\n\r\n: keep-alive\n\n"
+    b"data: line1\ndata: line2\n\nevent: b\rdata: 3\r\rdata: [DONE]\n\n"
+)
+
+
+@given(st.lists(st.integers(min_value=1, max_value=len(BODY) - 1), max_size=12))
+def test_any_split_of_the_body_gives_the_same_frames(cuts: list[int]) -> None:
+    assert frames_of(*split_at(BODY, cuts)) == frames_of(BODY)
+
+
+def test_byte_at_a_time_gives_the_same_frames() -> None:
+    assert frames_of(*[BODY[i : i + 1] for i in range(len(BODY))]) == frames_of(BODY)
