@@ -76,5 +76,9 @@ def subset_matches(actual: Any, wanted: Any, path: str = "") -> list[str]:
     if isinstance(wanted, list):
         if not isinstance(actual, list) or len(actual) != len(wanted):
             return [f"{path}: expected {len(wanted)} items, got {actual!r}"[:400]]
-        return [p for i, (a, w) in enumerate(zip(actual, wanted, strict=True)) for p in subset_matches(a, w, f"{path}[{i}]")]
+        return [
+            p
+            for i, (a, w) in enumerate(zip(actual, wanted, strict=True))
+            for p in subset_matches(a, w, f"{path}[{i}]")
+        ]
     return [] if actual == wanted else [f"{path}: expected {wanted!r}, got {actual!r}"[:400]]

@@ -56,7 +56,6 @@ from .common.events import (
 )
 from .common.items import (
     ContentPart,
-    HostedToolCall as HostedToolItem,
     ImagePart,
     Item,
     Message,
@@ -66,6 +65,9 @@ from .common.items import (
     ToolCall,
     ToolResult,
 )
+from .common.items import (
+    HostedToolCall as HostedToolItem,
+)
 from .common.response import Response, StopReason
 from .common.usage import Usage
 from .decoding import StreamDecoder, adecode, decode
@@ -74,12 +76,30 @@ from .decoding import StreamDecoder, adecode, decode
 __path__ = pkgutil.extend_path(__path__, __name__)
 
 if TYPE_CHECKING:
-    from . import native, testing
+    from . import auth, native, testing
+    from .client import AsyncClient, AsyncStream, Client, Stream, Timeouts
+    from .common.tools import Tool
+    from .providers.chat.request import ChatOptions
+    from .providers.messages.request import MessagesOptions
+    from .providers.registry import ProviderSpec, register_provider
+    from .providers.responses.request import ResponsesOptions
 
 # Loaded on first access: name -> module that defines it.
 _LAZY: dict[str, str] = {
     "native": "modelwire.native",
     "testing": "modelwire.testing",
+    "auth": "modelwire.auth",
+    "Client": "modelwire.client",
+    "AsyncClient": "modelwire.client",
+    "Stream": "modelwire.client",
+    "AsyncStream": "modelwire.client",
+    "Timeouts": "modelwire.client",
+    "Tool": "modelwire.common.tools",
+    "ResponsesOptions": "modelwire.providers.responses.request",
+    "ChatOptions": "modelwire.providers.chat.request",
+    "MessagesOptions": "modelwire.providers.messages.request",
+    "ProviderSpec": "modelwire.providers.registry",
+    "register_provider": "modelwire.providers.registry",
 }
 
 
@@ -88,7 +108,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'modelwire' has no attribute {name!r}")
     loaded = importlib.import_module(module)
-    value = loaded if module.endswith(name) else getattr(loaded, name)
+    value = loaded if module == f"modelwire.{name}" else getattr(loaded, name)
     globals()[name] = value
     return value
 
@@ -97,8 +117,12 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AsyncClient",
+    "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "ChatOptions",
+    "Client",
     "Collector",
     "Completed",
     "ConfigurationError",
@@ -114,11 +138,13 @@ __all__ = [
     "Item",
     "ItemDone",
     "Message",
+    "MessagesOptions",
     "ModelwireError",
     "NativeOnly",
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
+    "ProviderSpec",
     "RateLimitError",
     "RateLimits",
     "Reasoning",
@@ -128,25 +154,31 @@ __all__ = [
     "RefusalPart",
     "RequestTooLargeError",
     "Response",
+    "ResponsesOptions",
     "StopReason",
+    "Stream",
     "StreamDecodeError",
     "StreamDecoder",
     "StreamInterruptedError",
     "TextDelta",
     "TextPart",
+    "Timeouts",
+    "Tool",
     "ToolCall",
     "ToolCallArgumentsDelta",
     "ToolCallDone",
     "ToolCallStarted",
     "ToolResult",
-    "UnprocessableEntityError",
     "Unknown",
+    "UnprocessableEntityError",
     "Usage",
     "UsageUpdate",
     "__version__",
     "adecode",
+    "auth",
     "collect",
     "decode",
     "native",
+    "register_provider",
     "testing",
 ]

@@ -62,7 +62,9 @@ def test_registry_keys_match_each_models_discriminator(api: str) -> None:
 @pytest.mark.parametrize("api", APIS)
 def test_request_models_reject_a_misspelt_field(api: str) -> None:
     module = native(api)
-    request = next(e["payload"] for e in examples(api) if e["schema"] == module.REQUEST_MODEL.__name__)
+    request = next(
+        e["payload"] for e in examples(api) if e["schema"] == module.REQUEST_MODEL.__name__
+    )
     with pytest.raises(ValidationError, match="max_tokenz"):
         module.REQUEST_MODEL.model_validate({**request, "max_tokenz": 10})
 
@@ -70,7 +72,9 @@ def test_request_models_reject_a_misspelt_field(api: str) -> None:
 @pytest.mark.parametrize("api", APIS)
 def test_response_side_models_keep_unknown_fields(api: str) -> None:
     module = native(api)
-    final = next(e["payload"] for e in examples(api) if e["schema"] == module.RESPONSE_MODEL.__name__)
+    final = next(
+        e["payload"] for e in examples(api) if e["schema"] == module.RESPONSE_MODEL.__name__
+    )
     instance = module.RESPONSE_MODEL.model_validate({**final, "brand_new_field": {"x": 1}})
     assert instance.model_extra is not None
     assert instance.model_extra["brand_new_field"] == {"x": 1}

@@ -37,7 +37,7 @@ def test_crlf_split_between_chunks_is_one_line_ending() -> None:
 
 
 def test_multiline_data_is_joined_with_newlines() -> None:
-    [frame] = frames_of(b"data: {\ndata: \"a\": 1\ndata: }\n\n")
+    [frame] = frames_of(b'data: {\ndata: "a": 1\ndata: }\n\n')
     assert frame.data == b'{\n"a": 1\n}'
 
 
@@ -80,7 +80,7 @@ def test_a_line_that_is_not_sse_is_a_typed_error_naming_the_offset() -> None:
 
 def test_a_truncated_final_frame_is_a_typed_error() -> None:
     decoder = SSEDecoder()
-    assert decoder.feed(b"data: 1\n\ndata: {\"partial") == [SSEFrame(None, b"1", 0)]
+    assert decoder.feed(b'data: 1\n\ndata: {"partial') == [SSEFrame(None, b"1", 0)]
     with pytest.raises(StreamDecodeError) as raised:
         decoder.close()
     assert raised.value.offset == 9
@@ -91,7 +91,7 @@ def test_done_without_a_trailing_blank_line_is_accepted() -> None:
 
 
 BODY = (
-    b"\xef\xbb\xbfevent: a\r\ndata: {\"x\": \"\xc3\xa9\"}\r\n\r\n: keep-alive\n\n"
+    b'\xef\xbb\xbfevent: a\r\ndata: {"x": "\xc3\xa9"}\r\n\r\n: keep-alive\n\n'
     b"data: line1\ndata: line2\n\nevent: b\rdata: 3\r\rdata: [DONE]\n\n"
 )
 

@@ -35,7 +35,7 @@ class Event:
 
     @property
     def wire_type(self) -> str:
-        """The wire name of the event that produced this one (``chat.completion.chunk`` for Chat)."""
+        """The wire name of the producing event (``chat.completion.chunk`` for Chat)."""
         name = self.raw.get("type") or self.raw.get("object")
         return name if isinstance(name, str) else "unknown"
 
@@ -74,14 +74,16 @@ class Created(Event):
     __slots__ = ("model", "response_id")
     kind = "created"
 
-    def __init__(self, api: str, raw: dict[str, Any], response_id: str | None, model: str | None) -> None:
+    def __init__(
+        self, api: str, raw: dict[str, Any], response_id: str | None, model: str | None
+    ) -> None:
         super().__init__(api, raw)
         self.response_id = response_id
         self.model = model
 
 
 class TextDelta(Event):
-    """A fragment of assistant output text. ``index`` is the output item / content block it belongs to."""
+    """A fragment of assistant output text; ``index`` is its output item / content block."""
 
     __slots__ = ("index", "text")
     kind = "text_delta"
@@ -106,7 +108,7 @@ class RefusalDelta(Event):
 
 class ReasoningDelta(Event):
     """A fragment of reasoning: ``kind="summary"`` (Responses summaries) or ``"content"`` (raw
-    reasoning text, Messages thinking, Chat ``reasoning_content``). ``part`` is the summary part index."""
+    reasoning text, Messages thinking, Chat ``reasoning_content``). ``part``: the summary part."""
 
     __slots__ = ("index", "part", "reasoning_kind", "text")
     kind = "reasoning_delta"
@@ -199,7 +201,7 @@ class ToolCallDone(Event):
 
 
 class HostedToolCall(Event):
-    """A tool the API runs itself changed status (``in_progress``, ``searching``, ``completed``...)."""
+    """A tool the API runs itself changed status (``in_progress``, ``searching``, ...)."""
 
     __slots__ = ("id", "index", "name", "status")
     kind = "hosted_tool_call"
@@ -267,7 +269,14 @@ class RateLimits(Event):
 class Completed(Event):
     """The API finished the response."""
 
-    __slots__ = ("final", "final_schema", "native_stop_reason", "response_id", "stop_reason", "usage")
+    __slots__ = (
+        "final",
+        "final_schema",
+        "native_stop_reason",
+        "response_id",
+        "stop_reason",
+        "usage",
+    )
     kind = "completed"
 
     def __init__(

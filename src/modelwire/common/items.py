@@ -90,7 +90,7 @@ class Reasoning:
 
     @property
     def is_signed(self) -> bool:
-        """Whether the API can verify this block when it is sent back (unsigned ones are dropped)."""
+        """Whether the API can verify this block when sent back (unsigned ones are dropped)."""
         return bool(self.signature or self.encrypted_content or self.redacted_data)
 
 
@@ -130,7 +130,8 @@ class HostedToolCall:
     """A tool the API ran itself (web search, file search, code interpreter, MCP, server tools).
 
     ``name`` is the tool (``web_search``, ``file_search``, ``code_interpreter``, ``mcp``, or a
-    Messages server tool name); ``native`` is the wire item or block, replayed as-is to the same API.
+    Messages server tool name); ``native`` is the wire item or block, replayed as-is to the
+    same API.
     """
 
     id: str

@@ -4,7 +4,7 @@ Users of modelwire get a real loopback emulator of the three APIs and both OAuth
 own tests::
 
     def test_my_app(fake_server):
-        client = mw.Client(provider="openai", api_key="sk-test", base_url=fake_server.base_url("openai"))
+        client = mw.Client("openai", api_key="sk-test", base_url=fake_server.base_url("openai"))
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ _KNOWN_FIELDS = frozenset((b"data", b"event", b"id", b"retry"))
 
 
 class SSEFrame(NamedTuple):
-    """One dispatched event: its ``event:`` name (or None), its joined ``data:`` and where it began."""
+    """One dispatched event: its ``event:`` name (or None), its ``data:`` and where it began."""
 
     event: str | None
     data: bytes

@@ -1,0 +1,98 @@
+"""The provider-neutral request: what to ask, independent of the wire API it goes to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+from .errors import ConfigurationError
+from .items import Item, Message
+from .tools import Tool, ToolLike, as_tool
+
+ToolChoice: TypeAlias = Literal["auto", "required", "none"] | str
+Effort: TypeAlias = Literal["minimal", "low", "medium", "high"]
+
+
+@dataclass(slots=True)
+class Prompt:
+    """Everything a request asks for, before it is shaped for one API.
+
+    ``tool_choice`` is ``"auto"``, ``"required"``, ``"none"`` or the name of one tool.
+    ``reasoning`` asks for reasoning/thinking effort on any API (Responses ``reasoning.effort``,
+    Chat ``reasoning_effort``, Messages a thinking budget). ``output_schema`` asks for JSON output
+    matching a JSON schema (or a pydantic model).
+    """
+
+    model: str
+    input: list[Item]
+    instructions: str | None = None
+    tools: list[Tool] = field(default_factory=list)
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+    stop: list[str] = field(default_factory=list)
+    reasoning: Effort | None = None
+    output_schema: dict[str, Any] | None = None
+    output_schema_name: str = "output"
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        model: str,
+        input: str | Item | list[Item],
+        instructions: str | None = None,
+        tools: list[ToolLike] | None = None,
+        tool_choice: ToolChoice | None = None,
+        parallel_tool_calls: bool | None = None,
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: str | list[str] | None = None,
+        reasoning: Effort | None = None,
+        output_schema: dict[str, Any] | type | None = None,
+    ) -> Prompt:
+        if not model:
+            raise ConfigurationError("model is required (for example model='gpt-5.1')")
+        if isinstance(input, str):
+            items: list[Item] = [Message(role="user", content=input)]
+        elif isinstance(input, list):
+            items = list(input)
+        else:
+            items = [input]
+        if not items:
+            raise ConfigurationError("input is empty: give a string or at least one item")
+        schema_name = "output"
+        schema: dict[str, Any] | None
+        if isinstance(output_schema, type):
+            schema = output_schema.model_json_schema()  # type: ignore[attr-defined]
+            schema_name = output_schema.__name__
+        else:
+            schema = output_schema
+        defined = [as_tool(tool) for tool in tools or []]
+        names = [tool.name for tool in defined]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ConfigurationError(
+                f"tool names must be unique; repeated: {', '.join(duplicates)}"
+            )
+        if tool_choice not in (None, "auto", "required", "none") and tool_choice not in names:
+            raise ConfigurationError(
+                f"tool_choice {tool_choice!r} is not 'auto', 'required', 'none' or a given tool"
+            )
+        if max_output_tokens is not None and max_output_tokens < 1:
+            raise ConfigurationError(f"max_output_tokens must be positive, got {max_output_tokens}")
+        return cls(
+            model=model,
+            input=items,
+            instructions=instructions,
+            tools=defined,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
+            max_output_tokens=max_output_tokens,
+            temperature=temperature,
+            stop=[stop] if isinstance(stop, str) else list(stop or []),
+            reasoning=reasoning,
+            output_schema=schema,
+            output_schema_name=schema_name,
+        )
