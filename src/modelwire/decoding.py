@@ -11,7 +11,7 @@ from .common.errors import ConfigurationError, ModelwireError, StreamDecodeError
 from .common.events import Event
 from .common.response import Response
 from .providers.base import StreamMapper
-from .wire.json import JSONDecodeError, loads
+from .wire.json import BIG_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
 from .wire.sse import SSEDecoder
 
 ApiName: TypeAlias = Literal["responses", "chat", "messages"]
@@ -35,12 +35,15 @@ class StreamDecoder:
     error raised carries the partial Response.
     """
 
-    __slots__ = ("_done", "_mapper", "_sse", "collector")
+    __slots__ = ("_done", "_mapper", "_pending_error", "_sse", "collector")
 
     def __init__(self, api: str, *, native_only: bool = False) -> None:
         self._mapper = stream_mapper(api, native_only=native_only)
         self._sse = SSEDecoder()
         self._done = False
+        # An error found after some events of the same chunk: those events are delivered first,
+        # the error is raised on the next call.
+        self._pending_error: ModelwireError | None = None
         self.collector = Collector()
 
     @property
@@ -57,25 +60,42 @@ class StreamDecoder:
         return self._done
 
     def feed(self, chunk: bytes) -> list[Event]:
+        self._raise_pending()
         if self._done:
             return []
+        out: list[Event] = []
         try:
-            return self._map_frames(self._sse.feed(chunk))
+            self._map_frames(self._sse.feed(chunk), out)
         except ModelwireError as error:
-            with_partial(error, self.collector.response())
-            raise
+            return self._fail(error, out)
+        return out
 
     def finish(self) -> list[Event]:
+        self._raise_pending()
         if self._done:
             return []
+        out: list[Event] = []
         try:
-            events = self._map_frames(self._sse.close())
+            self._map_frames(self._sse.close(), out)
             if not self._done:
-                events.extend(self._end())
-            return events
+                out.extend(self._end())
         except ModelwireError as error:
-            with_partial(error, self.collector.response())
-            raise
+            return self._fail(error, out)
+        return out
+
+    def _fail(self, error: ModelwireError, delivered: list[Event]) -> list[Event]:
+        with_partial(error, self.collector.response())
+        self._done = True
+        if delivered:
+            self._pending_error = error
+            return delivered
+        raise error
+
+    def _raise_pending(self) -> None:
+        error = self._pending_error
+        if error is not None:
+            self._pending_error = None
+            raise error
 
     def _end(self) -> list[Event]:
         self._done = True
@@ -84,8 +104,9 @@ class StreamDecoder:
             self.collector.add(event)
         return events
 
-    def _map_frames(self, frames: Iterable[tuple[str | None, bytes, int]]) -> list[Event]:
-        out: list[Event] = []
+    def _map_frames(
+        self, frames: Iterable[tuple[str | None, bytes, int]], out: list[Event]
+    ) -> None:
         mapper_map = self._mapper.map
         add = self.collector.add
         for name, data, offset in frames:
@@ -93,7 +114,7 @@ class StreamDecoder:
                 out.extend(self._end())
                 break
             try:
-                payload = loads(data)
+                payload = fast_loads(data) if len(data) < BIG_PAYLOAD else frugal_loads(data)
             except JSONDecodeError as error:
                 raise StreamDecodeError(f"data is not JSON ({error})", offset=offset) from None
             if type(payload) is not dict:
@@ -103,7 +124,6 @@ class StreamDecoder:
             for event in mapper_map(name, payload):
                 add(event)
                 out.append(event)
-        return out
 
 
 def decode(api: ApiName, chunks: Iterable[bytes], *, native_only: bool = False) -> Iterator[Event]:
@@ -113,7 +133,7 @@ def decode(api: ApiName, chunks: Iterable[bytes], *, native_only: bool = False) 
     for chunk in chunks:
         yield from feed(chunk)
         if decoder.done:
-            return
+            break
     yield from decoder.finish()
 
 
@@ -127,6 +147,6 @@ async def adecode(
         for event in feed(chunk):
             yield event
         if decoder.done:
-            return
+            break
     for event in decoder.finish():
         yield event

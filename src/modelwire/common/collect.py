@@ -19,6 +19,7 @@ from .events import (
 )
 from .items import Item, ToolCall
 from .response import Response, StopReason
+from .text import TextBuffer
 from .usage import Usage
 
 
@@ -46,9 +47,9 @@ class Collector:
         self.api: str | None = None
         self.id: str | None = None
         self.model: str | None = None
-        self._text: list[str] = []
-        self._reasoning: list[str] = []
-        self._refusal: list[str] = []
+        self._text = TextBuffer()
+        self._reasoning = TextBuffer()
+        self._refusal = TextBuffer()
         self.tool_calls: list[ToolCall] = []
         self.items: list[Item] = []
         self.usage: Usage | None = None
@@ -95,9 +96,9 @@ class Collector:
             id=self.id,
             model=self.model,
             api=self.api,
-            text="".join(self._text),
-            reasoning="".join(self._reasoning),
-            refusal="".join(self._refusal),
+            text=self._text.getvalue(),
+            reasoning=self._reasoning.getvalue(),
+            refusal=self._refusal.getvalue(),
             tool_calls=list(self.tool_calls),
             usage=self.usage if self.usage is not None else Usage(),
             stop_reason=stop_reason,

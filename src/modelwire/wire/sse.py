@@ -27,11 +27,11 @@ class SSEDecoder:
     """Feed chunks with :meth:`feed`, then call :meth:`close` once at the end of the body."""
 
     __slots__ = (
-        "_buffer",
         "_consumed",
         "_data",
         "_event",
         "_frame_offset",
+        "_pending",
         "_skip_lf",
         "_started",
         "last_event_id",
@@ -39,8 +39,8 @@ class SSEDecoder:
     )
 
     def __init__(self) -> None:
-        self._buffer = b""
-        self._consumed = 0  # absolute offset of _buffer[0]
+        self._pending: list[bytes] = []  # bytes after the last line end, not yet decoded
+        self._consumed = 0  # absolute offset of the first pending byte
         self._started = False  # BOM check done
         self._skip_lf = False  # the previous chunk ended in "\r": a leading "\n" belongs to it
         self._data: list[bytes] = []
@@ -51,31 +51,51 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[SSEFrame]:
         """Decode one chunk of the body; returns the frames it completed (often none or one)."""
-        buffer = self._buffer + chunk if self._buffer else chunk
         if not self._started:
-            if len(buffer) < len(_BOM) and _BOM.startswith(buffer):
-                self._buffer = buffer
+            chunk = self._strip_bom(chunk)
+            if not self._started:
                 return []
-            self._started = True
-            if buffer.startswith(_BOM):
-                buffer = buffer[len(_BOM) :]
-                self._consumed += len(_BOM)
-        if self._skip_lf and buffer:
+        if self._skip_lf and chunk:
             self._skip_lf = False
-            if buffer[0] == 0x0A:
-                buffer = buffer[1:]
+            if chunk[0] == 0x0A:
+                chunk = chunk[1:]
                 self._consumed += 1
-        end = max(buffer.rfind(b"\n"), buffer.rfind(b"\r"))
+        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
         if end < 0:
-            self._buffer = buffer
+            # No line ends here: keep the piece without copying what came before (a long line
+            # arriving in many chunks is joined once, not once per chunk).
+            if chunk:
+                self._pending.append(chunk)
             return []
-        block = buffer[: end + 1]
-        self._buffer = buffer[end + 1 :]
+        if self._pending:
+            self._pending.append(chunk)
+            buffer = b"".join(self._pending)
+            self._pending.clear()
+            end += len(buffer) - len(chunk)
+        else:
+            buffer = chunk
+        block = buffer if end + 1 == len(buffer) else buffer[: end + 1]
+        rest = buffer[end + 1 :]
+        if rest:
+            self._pending.append(rest)
         # A final "\r" may be the first half of "\r\n" split across chunks.
-        self._skip_lf = buffer[end] == 0x0D and not self._buffer
+        self._skip_lf = buffer[end] == 0x0D and not rest
         offset = self._consumed
         self._consumed += len(block)
         return self._lines(block, offset)
+
+    def _strip_bom(self, chunk: bytes) -> bytes:
+        head = b"".join(self._pending) + chunk
+        self._pending.clear()
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            if head:
+                self._pending.append(head)
+            return b""
+        self._started = True
+        if head.startswith(_BOM):
+            self._consumed += len(_BOM)
+            return head[len(_BOM) :]
+        return head
 
     def _lines(self, block: bytes, offset: int) -> list[SSEFrame]:
         frames: list[SSEFrame] = []
@@ -95,8 +115,8 @@ class SSEDecoder:
                     position = block.find(line, cursor)
                     cursor = position + len(line)
                     self._frame_offset = offset + position
-                value = line[5:]
-                data.append(value[1:] if value.startswith(b" ") else value)
+                # One slice, not two: long data lines (a whole answer) are copied once.
+                data.append(line[6:] if line[5:6] == b" " else line[5:])
             elif line.startswith(b"event:"):
                 value = line[6:]
                 self._event = (value[1:] if value.startswith(b" ") else value).decode(
@@ -134,10 +154,12 @@ class SSEDecoder:
     def close(self) -> list[SSEFrame]:
         """End of body. A frame left open (no blank line after it) is a truncation."""
         frames: list[SSEFrame] = []
-        if self._buffer:
+        if not self._started:
+            self._started = True
+        if self._pending:
             # A last line without its terminator.
-            tail = self._buffer
-            self._buffer = b""
+            tail = b"".join(self._pending)
+            self._pending.clear()
             offset = self._consumed
             self._consumed += len(tail)
             frames = self._lines(tail + b"\n", offset)
@@ -157,4 +179,4 @@ class SSEDecoder:
     @property
     def position(self) -> int:
         """Bytes consumed so far."""
-        return self._consumed + len(self._buffer)
+        return self._consumed + sum(map(len, self._pending))

@@ -1,0 +1,36 @@
+"""TextBuffer: text assembled from many small fragments at a cost of its characters, not of one
+object per fragment (a 100k-delta stream would otherwise hold 100k string objects)."""
+
+from __future__ import annotations
+
+# Fragments are joined into one block every this many appends.
+_BLOCK = 256
+
+
+class TextBuffer:
+    __slots__ = ("_blocks", "_parts")
+
+    def __init__(self) -> None:
+        self._blocks: list[str] = []
+        self._parts: list[str] = []
+
+    def append(self, fragment: str) -> None:
+        parts = self._parts
+        parts.append(fragment)
+        if len(parts) >= _BLOCK:
+            self._blocks.append("".join(parts))
+            parts.clear()
+
+    def getvalue(self) -> str:
+        if self._parts:
+            self._blocks.append("".join(self._parts))
+            self._parts.clear()
+        if len(self._blocks) > 1:
+            self._blocks[:] = ["".join(self._blocks)]
+        return self._blocks[0] if self._blocks else ""
+
+    def __bool__(self) -> bool:
+        return bool(self._parts) or any(self._blocks)
+
+    def __len__(self) -> int:
+        return sum(map(len, self._blocks)) + sum(map(len, self._parts))
