@@ -1,0 +1,110 @@
+"""What every route handler shares: recording the request, answering JSON, queued early faults."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from .delivery import ConnectionRegistry, JSONAnswer
+from .faults import ExpireTokenEffect, Fault, ResetEffect, StallEffect, StatusEffect
+from .recording import RecordedHeaders, RecordedRequest
+from .state import Answer, ServerState
+from .wire.common import dumps
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request turned away: the status and the service's own body."""
+
+    status: int
+    body: Any
+
+
+def has_reset(answer: Answer) -> bool:
+    return isinstance(answer, Fault) and any(isinstance(e, ResetEffect) for e in answer.effects)
+
+
+def is_early_fault(answer: Answer) -> bool:
+    """A fault that replaces the answer (status, expired token) or delays the headers."""
+    return isinstance(answer, Fault) and any(
+        isinstance(e, StatusEffect | ExpireTokenEffect)
+        or (isinstance(e, StallEffect) and e.after_events is None)
+        for e in answer.effects
+    )
+
+
+def headers_delay(fault: Fault) -> float:
+    """Seconds to wait before the response headers."""
+    return sum(
+        e.seconds for e in fault.effects if isinstance(e, StallEffect) and e.after_events is None
+    )
+
+
+def retry_headers(effect: StatusEffect) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if effect.retry_after is not None:
+        headers["retry-after"] = f"{effect.retry_after:g}"
+    if effect.retry_after_ms is not None:
+        headers["retry-after-ms"] = str(effect.retry_after_ms)
+    if effect.should_retry is not None:
+        headers["x-should-retry"] = "true" if effect.should_retry else "false"
+    return headers
+
+
+class Handlers:
+    """Base of the route groups: the server's state and its open connections."""
+
+    def __init__(self, state: ServerState, connections: ConnectionRegistry) -> None:
+        self.state = state
+        self.connections = connections
+
+    async def record(self, request: Request, route: str | None) -> RecordedRequest:
+        body = await request.body()
+        parsed: Any = None
+        form: dict[str, str] | None = None
+        if body:
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+            if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
+                form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        headers = RecordedHeaders(
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]]
+        )
+        record = RecordedRequest(
+            method=request.method,
+            path=request.url.path,
+            query=dict(request.query_params),
+            headers=headers,
+            body=body,
+            json=parsed,
+            form=form,
+            time=time.time(),
+            route=route,
+        )
+        self.state.record(record)
+        return record
+
+    def json(
+        self,
+        record: RecordedRequest,
+        status: int,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> JSONAnswer:
+        return JSONAnswer(
+            dumps(body),
+            status=status,
+            headers=dict(headers or {}),
+            connections=self.connections,
+            record=record,
+            **options,
+        )
