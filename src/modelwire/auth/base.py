@@ -46,6 +46,9 @@ class Auth:
     provider: ClassVar[str] = ""
     apis: ClassVar[tuple[str, ...]] = ()
     default_base_url: ClassVar[str] = ""
+    #: Sign-in tokens only work at their own service; an API key may serve any provider that
+    #: speaks its wire API (an OpenAI-compatible server, say).
+    provider_bound: ClassVar[bool] = False
 
     def shape(self, request: OutgoingRequest) -> None:
         """Apply the mode's own rules to the body before it is validated (e.g. the ChatGPT

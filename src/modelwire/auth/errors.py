@@ -1,0 +1,58 @@
+"""The errors of the auth layer. None of them ever carries a secret in its message."""
+
+from __future__ import annotations
+
+from ..common.errors import AuthenticationError, ModelwireError
+
+
+class LoginRequiredError(AuthenticationError):
+    """The sign-in is missing, expired for good or revoked: only a new login helps.
+
+    ``provider`` is ``chatgpt`` or ``claude``; the message ends with the exact advice
+    "run `modelwire login <provider>`".
+    """
+
+    def __init__(self, provider: str, reason: str, *, status: int | None = None) -> None:
+        self.advice = f"run `modelwire login {provider}`"
+        super().__init__(
+            f"{reason}; {self.advice}",
+            status=status,
+            provider=provider,
+            error_type="login_required",
+        )
+
+
+class TokenRefreshError(AuthenticationError):
+    """A refresh failed for a reason that may pass (network, 5xx, 429) and the access token has
+    expired meanwhile, so there is nothing valid to send. Trying again later may work."""
+
+    def __init__(self, provider: str, reason: str, *, status: int | None = None) -> None:
+        super().__init__(
+            f"could not refresh the {provider} sign-in ({reason}); the access token has expired. "
+            "Try again later; if this persists, run "
+            f"`modelwire login {provider}`",
+            status=status,
+            provider=provider,
+            error_type="refresh_failed",
+        )
+
+
+class CredentialStoreError(ModelwireError):
+    """The credential store cannot be read or written (corrupt file, locked keyring, ...).
+
+    The store is never overwritten to get past this: the message names the file (or keyring entry)
+    and what to do.
+    """
+
+    def __init__(self, message: str, *, location: str) -> None:
+        super().__init__(message)
+        self.location = location
+
+
+class LoginError(ModelwireError):
+    """A login flow failed: state mismatch, the authorization server refused, the callback port
+    is taken, a pasted code is malformed."""
+
+
+class LoginTimeoutError(LoginError):
+    """Nobody completed the login in the browser before the timeout."""

@@ -1,0 +1,472 @@
+"""Credential stores: where API keys and OAuth tokens live between runs.
+
+Each provider (``openai``, ``anthropic``, ``chatgpt``, ``claude``) has at most one record, a JSON
+object: ``{"type": "api_key", "api_key": ...}`` or ``{"type": "oauth", "access_token": ...,
+"refresh_token": ..., ...}`` (see :class:`~modelwire.auth.tokens.TokenSet`).
+
+* :class:`FileStore` — ``$MODELWIRE_HOME/auth.json`` (default ``~/.modelwire/auth.json``): mode
+  0600 in a 0700 folder, written by atomic replace under a cross-process lock (``auth.json.lock``).
+* :class:`KeyringStore` — the OS keyring (service ``modelwire``, one JSON entry per provider).
+* :class:`MemoryStore` — a dict, for tests and short-lived programs.
+
+``MODELWIRE_AUTH_STORE`` picks one (``file``, ``keyring``, ``auto``, ``memory``; default ``auto``:
+the keyring when a real OS secret store is available, else the file).
+
+Every store has :meth:`CredentialStore.lock`: held while a refresh reads, spends and replaces a
+rotating refresh token, so two processes never spend the same one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from filelock import FileLock, Timeout
+
+from .errors import CredentialStoreError
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+log = logging.getLogger("modelwire.auth")
+
+PROVIDERS = ("openai", "anthropic", "chatgpt", "claude")
+API_KEY_PROVIDERS = ("openai", "anthropic")
+OAUTH_PROVIDERS = ("chatgpt", "claude")
+STORE_MODES = ("file", "keyring", "auto", "memory")
+KEYRING_SERVICE = "modelwire"
+FILE_FORMAT_VERSION = 1
+# How long a store operation waits for another process holding the lock (a refresh takes well
+# under this; a stale lock from a killed process is released by the OS with its file handle).
+LOCK_TIMEOUT = 60.0
+
+
+def modelwire_home() -> Path:
+    """``$MODELWIRE_HOME``, default ``~/.modelwire``."""
+    home = os.environ.get("MODELWIRE_HOME")
+    return Path(home).expanduser() if home else Path.home() / ".modelwire"
+
+
+def _check_provider(provider: str) -> None:
+    if provider not in PROVIDERS:
+        raise ValueError(f"unknown provider {provider!r}: expected one of {', '.join(PROVIDERS)}")
+
+
+# One FileLock object per lock file in this process: filelock is re-entrant per object (and per
+# thread), so a refresh that holds the lock can call ``save`` without deadlocking on itself.
+_FILE_LOCKS: dict[str, FileLock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
+
+
+def _file_lock(path: Path) -> FileLock:
+    key = str(path.resolve())
+    with _FILE_LOCKS_GUARD:
+        lock = _FILE_LOCKS.get(key)
+        if lock is None:
+            lock = _FILE_LOCKS[key] = FileLock(key, timeout=LOCK_TIMEOUT, mode=0o600)
+        return lock
+
+
+def _make_private_dir(folder: Path) -> None:
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # mkdir's mode is filtered by the umask; say exactly what we mean.
+        os.chmod(folder, 0o700)
+
+
+@contextlib.contextmanager
+def _held(lock: FileLock, location: str) -> Iterator[None]:
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise CredentialStoreError(
+            f"the credential store {location} stayed locked for {LOCK_TIMEOUT:.0f}s by another "
+            f"process (lock file {lock.lock_file}); wait for it to finish, or stop it",
+            location=location,
+        ) from None
+
+
+class CredentialStore(ABC):
+    """Where credentials live. Records are plain JSON objects, one per provider."""
+
+    kind: str = ""
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the store is, for messages (a path or a keyring service; never a secret)."""
+
+    @abstractmethod
+    def load(self, provider: str) -> dict[str, Any] | None:
+        """The provider's record, re-read from the backing store on every call."""
+
+    @abstractmethod
+    def save(self, provider: str, record: dict[str, Any]) -> None:
+        """Replace the provider's record."""
+
+    @abstractmethod
+    def delete(self, provider: str) -> bool:
+        """Remove the provider's record; False when there was none."""
+
+    @abstractmethod
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Exclusive across threads and processes that use the same store (re-entrant)."""
+
+    def providers(self) -> list[str]:
+        """Providers with a record, in :data:`PROVIDERS` order."""
+        return [p for p in PROVIDERS if self.load(p) is not None]
+
+    def api_key(self, provider: str) -> str | None:
+        """The saved API key of ``openai`` or ``anthropic``, if any."""
+        record = self.load(provider)
+        if record is None or record.get("type") != "api_key":
+            return None
+        key = record.get("api_key")
+        return key if isinstance(key, str) and key else None
+
+    def available_providers(self) -> list[str]:
+        """Providers with usable stored credentials, in the order ``Client.from_env`` prefers:
+        the API keys first, then the sign-ins."""
+        found = []
+        for provider in PROVIDERS:
+            record = self.load(provider)
+            if record is None:
+                continue
+            secret = {"api_key": "api_key", "oauth": "refresh_token"}.get(record.get("type", ""))
+            if secret is not None and record.get(secret):
+                found.append(provider)
+        return found
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.location!r})"
+
+
+class MemoryStore(CredentialStore):
+    """Credentials in a dict: for tests and programs that log in every run."""
+
+    kind = "memory"
+
+    def __init__(self) -> None:
+        self._records: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def location(self) -> str:
+        return "memory"
+
+    def load(self, provider: str) -> dict[str, Any] | None:
+        _check_provider(provider)
+        with self._lock:
+            record = self._records.get(provider)
+            return json.loads(json.dumps(record)) if record is not None else None
+
+    def save(self, provider: str, record: dict[str, Any]) -> None:
+        _check_provider(provider)
+        with self._lock:
+            self._records[provider] = json.loads(json.dumps(record))
+
+    def delete(self, provider: str) -> bool:
+        _check_provider(provider)
+        with self._lock:
+            return self._records.pop(provider, None) is not None
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        return self._locked()
+
+
+class FileStore(CredentialStore):
+    """``auth.json`` (mode 0600, folder 0700), replaced atomically under ``auth.json.lock``.
+
+    The file is ``{"version": 1, "providers": {"<provider>": {...record...}}}``. A file that does
+    not parse is reported with :class:`CredentialStoreError` and left exactly as it is.
+    """
+
+    kind = "file"
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path).expanduser() if path is not None else modelwire_home() / "auth.json"
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        _make_private_dir(self.path.parent)
+        return _held(_file_lock(self.lock_path), self.location)
+
+    def _corrupt(self, what: str) -> CredentialStoreError:
+        return CredentialStoreError(
+            f"the credential store {self.path} is unreadable: {what}. modelwire will not overwrite "
+            f"it; fix it, or move it aside and run `modelwire login <provider>` again "
+            f"(or set MODELWIRE_AUTH_STORE to another store)",
+            location=self.location,
+        )
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            raise CredentialStoreError(
+                f"cannot read the credential store {self.path}: {error.strerror}. Check its owner "
+                f"and permissions (it should be yours, mode 0600)",
+                location=self.location,
+            ) from None
+        if not raw.strip():
+            raise self._corrupt("the file is empty")
+        try:
+            data = json.loads(raw)
+        except ValueError as error:
+            # The message names the position only: the file's text may hold secrets.
+            line = getattr(error, "lineno", None)
+            where = f" (line {line})" if line is not None else ""
+            raise self._corrupt(f"it is not valid JSON{where}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("providers", {}), dict):
+            raise self._corrupt('expected {"version": 1, "providers": {...}}')
+        version = data.get("version", FILE_FORMAT_VERSION)
+        if version != FILE_FORMAT_VERSION:
+            raise self._corrupt(
+                f"it has format version {version!r}, this modelwire reads version "
+                f"{FILE_FORMAT_VERSION} (was it written by a newer modelwire?)"
+            )
+        providers: dict[str, dict[str, Any]] = {}
+        for name, record in data.get("providers", {}).items():
+            if not isinstance(record, dict):
+                raise self._corrupt(f"the entry for {name!r} is not an object")
+            providers[name] = record
+        return providers
+
+    def _write(self, providers: dict[str, dict[str, Any]]) -> None:
+        folder = self.path.parent
+        _make_private_dir(folder)
+        data = json.dumps(
+            {"version": FILE_FORMAT_VERSION, "providers": providers}, indent=2, sort_keys=True
+        ).encode()
+        # Writers hold the lock, so a temp file left here is from a writer that died mid-write
+        # (its secrets should not linger).
+        for stale in folder.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        # mkstemp creates the file 0600 in the same folder, so os.replace is atomic and the new
+        # file never exists with looser permissions, even for an instant.
+        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        with contextlib.suppress(OSError):  # make the rename itself durable
+            dir_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def load(self, provider: str) -> dict[str, Any] | None:
+        _check_provider(provider)
+        return self._read().get(provider)
+
+    def load_all(self) -> dict[str, dict[str, Any]]:
+        return self._read()
+
+    def save(self, provider: str, record: dict[str, Any]) -> None:
+        _check_provider(provider)
+        with self.lock():
+            providers = self._read()  # raises, rather than overwrite a file it cannot read
+            providers[provider] = record
+            self._write(providers)
+
+    def delete(self, provider: str) -> bool:
+        _check_provider(provider)
+        with self.lock():
+            providers = self._read()
+            if provider not in providers:
+                return False
+            del providers[provider]
+            self._write(providers)
+            return True
+
+    def providers(self) -> list[str]:
+        present = self._read()
+        return [p for p in PROVIDERS if p in present]
+
+
+class KeyringStore(CredentialStore):
+    """The OS keyring: service ``modelwire``, user name = provider, password = the record's JSON.
+
+    ``backend`` is a keyring backend object (default: ``keyring.get_keyring()``). Keyrings have no
+    locks, so a lock file in ``$MODELWIRE_HOME`` (``keyring.lock``) serializes refreshes across
+    processes.
+    """
+
+    kind = "keyring"
+
+    def __init__(
+        self,
+        backend: KeyringBackend | None = None,
+        *,
+        service: str = KEYRING_SERVICE,
+        lock_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if backend is None:
+            import keyring
+
+            backend = keyring.get_keyring()
+        self.backend = backend
+        self.service = service
+        self.lock_path = (
+            Path(lock_path) if lock_path is not None else modelwire_home() / "keyring.lock"
+        )
+
+    @property
+    def location(self) -> str:
+        return f"keyring service {self.service!r} ({type(self.backend).__name__})"
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        _make_private_dir(self.lock_path.parent)
+        return _held(_file_lock(self.lock_path), self.location)
+
+    def _failure(self, action: str, provider: str, error: Exception) -> CredentialStoreError:
+        return CredentialStoreError(
+            f"cannot {action} the {provider} entry in the {self.location}: "
+            f"{type(error).__name__}. Unlock the keyring, or set MODELWIRE_AUTH_STORE=file",
+            location=self.location,
+        )
+
+    def load(self, provider: str) -> dict[str, Any] | None:
+        _check_provider(provider)
+        from keyring.errors import KeyringError
+
+        try:
+            raw = self.backend.get_password(self.service, provider)
+        except KeyringError as error:
+            raise self._failure("read", provider, error) from None
+        if raw is None:
+            return None
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict):
+            raise CredentialStoreError(
+                f"the {provider} entry in the {self.location} is not a modelwire record. "
+                f"modelwire will not overwrite it; delete it (`keyring del {self.service} "
+                f"{provider}`) and run `modelwire login {provider}` again",
+                location=self.location,
+            )
+        return record
+
+    def save(self, provider: str, record: dict[str, Any]) -> None:
+        _check_provider(provider)
+        from keyring.errors import KeyringError
+
+        with self.lock():
+            self.load(provider)  # raises, rather than overwrite an entry it cannot read
+            try:
+                self.backend.set_password(self.service, provider, json.dumps(record))
+            except KeyringError as error:
+                raise self._failure("write", provider, error) from None
+
+    def delete(self, provider: str) -> bool:
+        _check_provider(provider)
+        from keyring.errors import KeyringError, PasswordDeleteError
+
+        with self.lock():
+            try:
+                if self.backend.get_password(self.service, provider) is None:
+                    return False
+                self.backend.delete_password(self.service, provider)
+            except PasswordDeleteError:
+                return False
+            except KeyringError as error:
+                raise self._failure("delete", provider, error) from None
+            return True
+
+
+def usable_keyring() -> KeyringBackend | None:
+    """The OS keyring backend when a real one is available, else None.
+
+    Not usable: keyring not installed, the ``fail`` and ``null`` backends, a chainer with no
+    backends, and keyrings.alt's file backends (plain or weakly encrypted files — our own 0600
+    file is no worse) unless ``PYTHON_KEYRING_BACKEND`` chose them explicitly.
+    """
+    try:
+        import keyring
+        from keyring.backends import chainer, fail
+    except ImportError:
+        return None
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # a broken keyring configuration: fall back to the file
+        log.debug("keyring backend unavailable", exc_info=True)
+        return None
+    explicit = bool(os.environ.get("PYTHON_KEYRING_BACKEND"))
+
+    def real(candidate: Any) -> bool:
+        if isinstance(candidate, fail.Keyring):
+            return False
+        module = type(candidate).__module__
+        if module.startswith("keyring.backends.null"):
+            return False
+        if isinstance(candidate, chainer.ChainerBackend):
+            return any(real(inner) for inner in candidate.backends)
+        return explicit or not module.startswith("keyrings.alt")
+
+    return backend if real(backend) else None
+
+
+_MEMORY = MemoryStore()
+
+
+def store_for_mode(mode: str) -> CredentialStore:
+    """The store ``MODELWIRE_AUTH_STORE=<mode>`` means."""
+    if mode == "file":
+        return FileStore()
+    if mode == "memory":
+        return _MEMORY
+    if mode == "keyring":
+        backend = usable_keyring()
+        if backend is None:
+            try:
+                import keyring
+            except ImportError:
+                raise CredentialStoreError(
+                    "MODELWIRE_AUTH_STORE=keyring, but the keyring package is not installed "
+                    "(pip install 'modelwire[keyring]')",
+                    location="keyring",
+                ) from None
+            backend = keyring.get_keyring()
+        return KeyringStore(backend)
+    if mode == "auto":
+        backend = usable_keyring()
+        return KeyringStore(backend) if backend is not None else FileStore()
+    raise CredentialStoreError(
+        f"MODELWIRE_AUTH_STORE={mode!r} is not a store: expected one of {', '.join(STORE_MODES)}",
+        location="MODELWIRE_AUTH_STORE",
+    )
+
+
+def default_store() -> CredentialStore:
+    """The store chosen by ``MODELWIRE_AUTH_STORE`` (default ``auto``), at ``$MODELWIRE_HOME``."""
+    return store_for_mode(os.environ.get("MODELWIRE_AUTH_STORE", "auto").strip().lower() or "auto")
