@@ -1,11 +1,11 @@
-"""The project's work, one session per job: `nox -s codegen|codegen_check|lint|typecheck|tests|bench|stress|demo`.
+"""The project's work, one session per job (`nox -s NAME`): codegen, codegen_check, lint,
+typecheck, tests, stress, bench, demo.
 
 `pip install nox` is the only prerequisite: every session makes its own virtualenv (venv + pip) and
 installs the project from its own files.
 """
 
 from __future__ import annotations
-
 
 import nox
 

@@ -7,7 +7,7 @@ files. The output is deterministic: the same schemas give byte-identical files, 
 hash of the schema it came from.
 
     python codegen/generate.py                      # regenerate generated/ in place
-    python codegen/generate.py --out DIR            # write into another folder (codegen_check, tests)
+    python codegen/generate.py --out DIR            # write into another folder
     python codegen/generate.py --schemas DIR        # read schemas from another folder
     python codegen/generate.py --check              # fail, with a diff, if generated/ is stale
 """
@@ -87,7 +87,9 @@ class ApiSpec:
         named = [spec.request, spec.response, spec.error, *spec.stream_events.values()]
         missing = sorted({name for name in named if name not in schemas})
         if missing:
-            raise SchemaError(f"{path.name}: x-modelwire names unknown schemas: {', '.join(missing)}")
+            raise SchemaError(
+                f"{path.name}: x-modelwire names unknown schemas: {', '.join(missing)}"
+            )
         for wire_name, schema_name in spec.stream_events.items():
             prop = schemas[schema_name].get("properties", {}).get(spec.stream_discriminator, {})
             if prop.get("const") != wire_name:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -42,7 +43,7 @@ def chunked(body: bytes, size: int) -> Iterator[bytes]:
 def split_at(body: bytes, cuts: Iterable[int]) -> list[bytes]:
     points = sorted({c for c in cuts if 0 < c < len(body)})
     bounds = [0, *points, len(body)]
-    return [body[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [body[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def run_decode(api: str, chunks: Iterable[bytes]) -> dict[str, Any]:

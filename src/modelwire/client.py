@@ -92,6 +92,11 @@ class _Core:
                 f"{self.auth.mode} credentials cannot call the {self.api} API "
                 f"(they reach: {', '.join(self.auth.apis)})"
             )
+        if self.auth.provider_bound and self.auth.provider != self.spec.name:
+            raise ConfigurationError(
+                f"{self.auth.mode} credentials only work with provider={self.auth.provider!r}, "
+                f"not {self.spec.name!r}"
+            )
         self.base_url = self.spec.base_url(base_url)
         self.url = self.base_url + self.spec.paths[self.api]
         if max_retries < 0:

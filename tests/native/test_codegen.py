@@ -100,8 +100,10 @@ def test_a_new_field_and_event_in_a_schema_become_importable_models(tmp_path: Pa
 
     code = (
         "import modelwire.native.messages as m\n"
-        "event = m.EVENT_TYPES['message_thought'].model_validate({'type': 'message_thought', 'thought': 'hm'})\n"
-        "stop = m.EVENT_TYPES['message_stop'].model_validate({'type': 'message_stop', 'stop_note': 'n'})\n"
+        "event = m.EVENT_TYPES['message_thought'].model_validate(\n"
+        "    {'type': 'message_thought', 'thought': 'hm'})\n"
+        "stop = m.EVENT_TYPES['message_stop'].model_validate(\n"
+        "    {'type': 'message_stop', 'stop_note': 'n'})\n"
         "print(type(event).__name__, event.thought, stop.stop_note)\n"
     )
     # A fresh interpreter with only the temp tree on the path for modelwire.native.
