@@ -7,6 +7,8 @@ values stay bytes (the JSON parser takes bytes), so nothing is decoded twice.
 
 from __future__ import annotations
 
+import re
+from functools import partial
 from typing import NamedTuple
 
 from ..common.errors import StreamDecodeError
@@ -23,6 +25,13 @@ class SSEFrame(NamedTuple):
     offset: int
 
 
+# Built without NamedTuple's Python-level __new__: this runs once per event.
+_frame = partial(tuple.__new__, SSEFrame)
+
+# The frame almost every API sends: an optional event line, one data line, a blank line.
+_SIMPLE_FRAME = re.compile(rb"(?:event: ?([^\n]*)\n)?(data: ?([^\n]*))\n\n")
+
+
 class SSEDecoder:
     """Feed chunks with :meth:`feed`, then call :meth:`close` once at the end of the body."""
 
@@ -31,6 +40,7 @@ class SSEDecoder:
         "_data",
         "_event",
         "_frame_offset",
+        "_names",
         "_pending",
         "_skip_lf",
         "_started",
@@ -46,6 +56,7 @@ class SSEDecoder:
         self._data: list[bytes] = []
         self._event: str | None = None
         self._frame_offset = 0  # absolute offset of the pending frame's first data line
+        self._names: dict[bytes, str] = {}  # event names seen, decoded once
         self.last_event_id: str | None = None
         self.retry: int | None = None
 
@@ -82,7 +93,41 @@ class SSEDecoder:
         self._skip_lf = buffer[end] == 0x0D and not rest
         offset = self._consumed
         self._consumed += len(block)
-        return self._lines(block, offset)
+        return self._decode_block(block, offset)
+
+    def _decode_block(self, block: bytes, offset: int) -> list[SSEFrame]:
+        """Frames in a block of whole lines: simple frames by one regex match each, anything
+        else (comments, ids, multi-line data, "\\r" line ends, a frame begun in an earlier
+        block) line by line."""
+        if b"\r" in block:
+            return self._lines(block, offset)
+        frames: list[SSEFrame] = []
+        position = 0
+        if self._data or self._event is not None:
+            # The block goes on with a frame begun earlier: finish it line by line.
+            if block.startswith(b"\n"):
+                position = 1
+            else:
+                blank = block.find(b"\n\n")
+                position = len(block) if blank < 0 else blank + 2
+            frames = self._lines(block[:position], offset)
+        match = _SIMPLE_FRAME.match
+        names = self._names
+        end = len(block)
+        while position < end:
+            found = match(block, position)
+            if found is None:
+                frames.extend(self._lines(block[position:], offset + position))
+                break
+            raw_name, _, data = found.groups()
+            name = None
+            if raw_name is not None:
+                name = names.get(raw_name)
+                if name is None:
+                    name = names[raw_name] = raw_name.decode("utf-8", "replace")
+            frames.append(_frame((name, data, offset + found.start(2))))
+            position = found.end()
+        return frames
 
     def _strip_bom(self, chunk: bytes) -> bytes:
         head = b"".join(self._pending) + chunk
@@ -105,7 +150,7 @@ class SSEDecoder:
             if not line:
                 if data:
                     joined = data[0] if len(data) == 1 else b"\n".join(data)
-                    frames.append(SSEFrame(self._event, joined, self._frame_offset))
+                    frames.append(_frame((self._event, joined, self._frame_offset)))
                     data.clear()
                 self._event = None
                 continue

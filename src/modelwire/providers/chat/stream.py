@@ -232,7 +232,12 @@ class Mapper:
                     "native chat models)"
                 )
             delta = choice.get("delta")
-            if delta:
+            text = delta.get("content") if type(delta) is dict and len(delta) == 1 else None
+            if type(text) is str and text:
+                # Most chunks carry one text fragment and nothing else: skip the field loop.
+                self._text.append(text)
+                out.append(TextDelta(self.api, payload, text, 0))
+            elif delta:
                 handlers = self._delta_handlers
                 for key, value in delta.items():
                     if value:  # servers send unused fields as null or ""

@@ -178,10 +178,10 @@ class Mapper:
             self._starters[kind] = self._start_silently
             self._finishers[kind] = self._finish_opaque
         # Each delta type applies to some block kinds only; elsewhere it is not understood.
+        # text_delta and thinking_delta are handled inline in _block_delta (the hot path); a
+        # malformed one falls through to Unknown.
         self._deltas: dict[str, tuple[_DeltaHandler, frozenset[str]]] = {
-            "text_delta": (self._text_delta, frozenset(("text",))),
             "citations_delta": (self._citations_delta, frozenset(("text",))),
-            "thinking_delta": (self._thinking_delta, frozenset(("thinking",))),
             "signature_delta": (self._signature_delta, frozenset(("thinking",))),
             "input_json_delta": (self._input_json_delta, _TOOL_INPUT_BLOCKS),
         }
@@ -289,6 +289,23 @@ class Mapper:
     def _block_delta(self, payload: Payload) -> list[Event]:
         index = payload.get("index")
         delta = payload.get("delta")
+        if type(delta) is dict and type(index) is int:
+            # The bulk of any stream (text, thinking and tool input fragments), handled inline.
+            opened = self._open.get(index)
+            kind = delta.get("type")
+            if opened is not None:
+                if kind == "text_delta" and opened.kind == "text":
+                    text = delta.get("text")
+                    if type(text) is str:
+                        opened.fragments.append(text)
+                        return [TextDelta(API, payload, text, index)]
+                elif kind == "thinking_delta" and opened.kind == "thinking":
+                    thinking = delta.get("thinking")
+                    if type(thinking) is str:
+                        opened.fragments.append(thinking)
+                        return [ReasoningDelta(API, payload, thinking, "content", index)]
+                elif kind == "input_json_delta" and opened.kind in _TOOL_INPUT_BLOCKS:
+                    return self._input_json_delta(payload, index, delta, opened)
         if type(index) is not int or not isinstance(delta, dict):
             return [Unknown(API, payload, "content_block_delta")]
         delta_type = delta.get("type")
@@ -350,13 +367,6 @@ class Mapper:
 
     # --- content blocks: deltas ----------------------------------------------------------------
 
-    def _text_delta(
-        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
-    ) -> list[Event]:
-        text: str = delta.get("text", "")
-        opened.fragments.append(text)
-        return [TextDelta(API, payload, text, index)]
-
     def _citations_delta(
         self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
     ) -> list[Event]:
@@ -364,13 +374,6 @@ class Mapper:
         if isinstance(citation, dict):
             opened.citations.append(citation)
         return self._pass_through(payload)
-
-    def _thinking_delta(
-        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
-    ) -> list[Event]:
-        thinking: str = delta.get("thinking", "")
-        opened.fragments.append(thinking)
-        return [ReasoningDelta(API, payload, thinking, "content", index)]
 
     def _signature_delta(
         self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
