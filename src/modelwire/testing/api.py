@@ -90,6 +90,7 @@ _RENDERERS: dict[ApiName, Callable[[Mapping[str, Any], Script, RenderContext], R
 
 CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude."
 OAUTH_BETA = "oauth-2025-04-20"
+CLAUDE_ACCESS_TOKEN_PREFIX = "sk-ant-oat"
 
 _NO_OPENAI_KEY = (
     "You didn't provide an API key. You need to provide your API key in an Authorization header "
@@ -283,6 +284,9 @@ class ApiRoutes(Handlers):
         token = _bearer(headers)
         if token is None:
             return refuse("x-api-key header is required")
+        if not token.startswith(CLAUDE_ACCESS_TOKEN_PREFIX) and self.state.keys.anthropic(token):
+            # An API key sent as a bearer token, as the official SDK now sends it.
+            return Credential("anthropic-key", token)
         betas = {beta.strip() for beta in headers.get("anthropic-beta", "").split(",")}
         if OAUTH_BETA not in betas:
             return refuse("OAuth authentication is currently not supported.")
