@@ -337,14 +337,21 @@ class TestClaudeOAuth:
         assert error["type"] == "invalid_request_error"
         assert CLAUDE_CODE_SYSTEM in error["message"]
 
-    @pytest.mark.parametrize("token", ["sk-ant-oat01-forged", ANTHROPIC_KEY])
     def test_tokens_not_issued_here_are_refused(
-        self, fake_server: FakeServer, http: httpx2.Client, token: str
+        self, fake_server: FakeServer, http: httpx2.Client
     ) -> None:
         body = {"messages": user("hi"), "system": CLAUDE_CODE_SYSTEM}
-        response = post(http, fake_server, body, claude_oauth_headers(token))
+        response = post(http, fake_server, body, claude_oauth_headers("sk-ant-oat01-forged"))
         assert response.status_code == 401
         assert response.json()["error"]["type"] == "authentication_error"
+
+    def test_an_api_key_sent_as_a_bearer_token_is_an_api_key(
+        self, fake_server: FakeServer, http: httpx2.Client
+    ) -> None:
+        # The official SDK sends API keys this way; no OAuth beta or Claude Code prompt needed.
+        headers = {"authorization": f"Bearer {ANTHROPIC_KEY}", "anthropic-version": "2023-06-01"}
+        response = post(http, fake_server, {"messages": user("hi")}, headers)
+        assert response.status_code == 200
 
     def test_an_expired_token_is_refused(
         self, fake_server: FakeServer, http: httpx2.Client
