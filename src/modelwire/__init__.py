@@ -11,7 +11,8 @@ The client, auth and the embedded test server load on first use, so this import 
 from __future__ import annotations
 
 import importlib
-import pkgutil
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -72,8 +73,18 @@ from .common.response import Response, StopReason
 from .common.usage import Usage
 from .decoding import StreamDecoder, adecode, decode
 
-# The package spans two roots: hand-written code in src/ and generated models in generated/.
-__path__ = pkgutil.extend_path(__path__, __name__)
+# The package spans two roots in a source checkout: hand-written code in src/ and generated models
+# in generated/ (a wheel merges them). This is pkgutil.extend_path without pkgutil's import cost.
+__path__ = [
+    *__path__,
+    *(
+        candidate
+        for entry in sys.path
+        if isinstance(entry, str)
+        and (candidate := os.path.join(entry or os.curdir, __name__)) not in __path__
+        and os.path.isfile(os.path.join(candidate, "native", "__init__.py"))
+    ),
+]
 
 if TYPE_CHECKING:
     from . import auth, native, testing
