@@ -92,7 +92,7 @@ if TYPE_CHECKING:
     from .common.tools import Tool
     from .providers.chat.request import ChatOptions
     from .providers.messages.request import MessagesOptions
-    from .providers.registry import ProviderSpec, register_provider
+    from .providers.registry import ProviderSpec, register_provider, unregister_provider
     from .providers.responses.request import ResponsesOptions
 
 # Loaded on first access: name -> module that defines it.
@@ -111,6 +111,7 @@ _LAZY: dict[str, str] = {
     "MessagesOptions": "modelwire.providers.messages.request",
     "ProviderSpec": "modelwire.providers.registry",
     "register_provider": "modelwire.providers.registry",
+    "unregister_provider": "modelwire.providers.registry",
 }
 
 
@@ -192,4 +193,5 @@ __all__ = [
     "native",
     "register_provider",
     "testing",
+    "unregister_provider",
 ]

@@ -488,21 +488,31 @@ class _ClientBase:
         )
 
 
-def _from_env_provider() -> str:
+_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+
+
+def providers_with_credentials(api: str | None = None) -> list[str]:
+    """Providers that have credentials, in the order ``from_env`` prefers them: the API key
+    variables first, then the credential store; only those serving ``api`` when it is given."""
     import os
 
-    if os.environ.get("OPENAI_API_KEY"):
-        return "openai"
-    if os.environ.get("ANTHROPIC_API_KEY"):
-        return "anthropic"
     from .auth import available_providers
 
-    for name in available_providers():
-        return name
-    raise ConfigurationError(
-        "no credentials found: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or run "
-        "`modelwire login chatgpt|claude|openai|anthropic`"
-    )
+    found = [name for name, variable in _KEY_VARIABLES.items() if os.environ.get(variable)]
+    found += [name for name in available_providers() if name not in found]
+    if api is not None:
+        found = [name for name in found if api in provider(name).apis]
+    return found
+
+
+def _from_env_provider() -> str:
+    found = providers_with_credentials()
+    if not found:
+        raise ConfigurationError(
+            "no credentials found: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or run "
+            "`modelwire login chatgpt|claude|openai|anthropic`"
+        )
+    return found[0]
 
 
 class Client(_ClientBase):

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import httpx2
-import pytest
 
 from modelwire.testing.server import FakeServer
 

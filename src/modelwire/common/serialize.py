@@ -14,10 +14,11 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Event):
         return event_to_dict(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # Wire payloads and bookkeeping (fields kept out of repr) are not part of the view.
         return {
             f.name: to_jsonable(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if f.name not in ("native", "raw", "final", "final_schema")
+            if f.repr and f.name not in ("native", "raw")
         }
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}

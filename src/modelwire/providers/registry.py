@@ -106,6 +106,14 @@ def register_provider(spec: ProviderSpec, *, replace: bool = False) -> None:
     PROVIDERS[spec.name] = spec
 
 
+def unregister_provider(name: str) -> ProviderSpec:
+    """Remove a provider registered with ``register_provider``; returns its spec."""
+    spec = PROVIDERS.pop(name, None)
+    if spec is None:
+        raise ConfigurationError(f"provider {name!r} is not registered")
+    return spec
+
+
 def provider(name: str) -> ProviderSpec:
     spec = PROVIDERS.get(name)
     if spec is None:
