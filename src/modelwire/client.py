@@ -199,7 +199,8 @@ class _Attempts:
         self.deadline = None if total is None else time.monotonic() + total
 
     def next_delay(self, headers: Mapping[str, str] | None = None) -> float | None:
-        """Seconds to wait before retrying, or None when the budget is spent."""
+        """Seconds to wait before retrying, or None when the budget is spent (or the server
+        asks for a longer wait than a call makes)."""
         if self.attempt >= self.core.retry.max_retries:
             return None
         delay = (
@@ -207,6 +208,8 @@ class _Attempts:
             if headers is not None
             else self.core.retry.backoff(self.attempt)
         )
+        if delay is None:  # the server asked for longer than a call waits
+            return None
         if self.deadline is not None and time.monotonic() + delay > self.deadline:
             return None
         self.attempt += 1

@@ -25,10 +25,14 @@ class RetryPolicy:
         delay: float = min(self.initial_delay * (2**attempt), self.max_delay)
         return delay * (1 - 0.25 * random.random())
 
-    def delay(self, attempt: int, headers: Mapping[str, str]) -> float:
-        """Seconds to wait before retry number ``attempt + 1``: the server's advice if sane."""
+    def delay(self, attempt: int, headers: Mapping[str, str]) -> float | None:
+        """Seconds to wait before retry number ``attempt + 1``: the server's advice if sane,
+        else the backoff. None when the server asks for more than ``MAX_HONOURED_RETRY_AFTER``:
+        retrying sooner than asked would only spend the budget, so the error is raised."""
         advised = retry_after(headers)
-        if advised is not None and 0 <= advised <= MAX_HONOURED_RETRY_AFTER:
+        if advised is not None and advised > MAX_HONOURED_RETRY_AFTER:
+            return None
+        if advised is not None and advised >= 0:
             return advised
         return self.backoff(attempt)
 
