@@ -121,7 +121,19 @@ class StreamDecoder:
                 raise StreamDecodeError(
                     f"data is JSON but not an object: {data[:60]!r}", offset=offset
                 )
-            for event in mapper_map(name, payload):
+            try:
+                events = mapper_map(name, payload)
+            except ModelwireError:
+                raise
+            except (KeyError, TypeError, AttributeError, ValueError, IndexError) as error:
+                # A known event with a field missing or of the wrong type: the stream is not what
+                # the API documents; say where, typed, instead of leaking a Python error.
+                wire_type = payload.get("type") or payload.get("object") or name
+                raise StreamDecodeError(
+                    f"malformed {wire_type!r} event ({type(error).__name__}: {error})",
+                    offset=offset,
+                ) from error
+            for event in events:
                 add(event)
                 out.append(event)
 

@@ -73,9 +73,17 @@ def test_a_blank_line_without_data_dispatches_nothing() -> None:
 def test_a_line_that_is_not_sse_is_a_typed_error_naming_the_offset() -> None:
     decoder = SSEDecoder()
     with pytest.raises(StreamDecodeError) as raised:
-        decoder.feed(b"data: 1\n\n<html>oops</html>\n")
-    assert raised.value.offset == 9
+        decoder.feed(b"<html>oops</html>\n")
+    assert raised.value.offset == 0
     assert "<html>" in str(raised.value)
+
+
+def test_frames_before_a_bad_line_are_delivered_and_the_error_follows() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: 1\n\n<html>oops</html>\n") == [SSEFrame(None, b"1", 0)]
+    with pytest.raises(StreamDecodeError) as raised:
+        decoder.close()
+    assert raised.value.offset == 9
 
 
 def test_a_truncated_final_frame_is_a_typed_error() -> None:

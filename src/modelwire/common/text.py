@@ -30,7 +30,8 @@ class TextBuffer:
         return self._blocks[0] if self._blocks else ""
 
     def __bool__(self) -> bool:
-        return bool(self._parts) or any(self._blocks)
+        # Empty fragments do not count: "" appended is still no text.
+        return any(self._parts) or any(self._blocks)
 
     def __len__(self) -> int:
         return sum(map(len, self._blocks)) + sum(map(len, self._parts))

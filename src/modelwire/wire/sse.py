@@ -42,6 +42,7 @@ class SSEDecoder:
         "_frame_offset",
         "_names",
         "_pending",
+        "_pending_error",
         "_skip_lf",
         "_started",
         "last_event_id",
@@ -57,11 +58,13 @@ class SSEDecoder:
         self._event: str | None = None
         self._frame_offset = 0  # absolute offset of the pending frame's first data line
         self._names: dict[bytes, str] = {}  # event names seen, decoded once
+        self._pending_error: StreamDecodeError | None = None  # raised on the next call
         self.last_event_id: str | None = None
         self.retry: int | None = None
 
     def feed(self, chunk: bytes) -> list[SSEFrame]:
         """Decode one chunk of the body; returns the frames it completed (often none or one)."""
+        self._raise_pending()
         if not self._started:
             chunk = self._strip_bom(chunk)
             if not self._started:
@@ -93,15 +96,28 @@ class SSEDecoder:
         self._skip_lf = buffer[end] == 0x0D and not rest
         offset = self._consumed
         self._consumed += len(block)
-        return self._decode_block(block, offset)
+        frames: list[SSEFrame] = []
+        try:
+            self._decode_block(block, offset, frames)
+        except StreamDecodeError as error:
+            if not frames:
+                raise
+            # The frames completed before the bad line are delivered; the error comes next.
+            self._pending_error = error
+        return frames
 
-    def _decode_block(self, block: bytes, offset: int) -> list[SSEFrame]:
+    def _raise_pending(self) -> None:
+        error = self._pending_error
+        if error is not None:
+            self._pending_error = None
+            raise error
+
+    def _decode_block(self, block: bytes, offset: int, frames: list[SSEFrame]) -> list[SSEFrame]:
         """Frames in a block of whole lines: simple frames by one regex match each, anything
         else (comments, ids, multi-line data, "\\r" line ends, a frame begun in an earlier
         block) line by line."""
         if b"\r" in block:
-            return self._lines(block, offset)
-        frames: list[SSEFrame] = []
+            return self._lines(block, offset, frames)
         position = 0
         if self._data or self._event is not None:
             # The block goes on with a frame begun earlier: finish it line by line.
@@ -110,14 +126,14 @@ class SSEDecoder:
             else:
                 blank = block.find(b"\n\n")
                 position = len(block) if blank < 0 else blank + 2
-            frames = self._lines(block[:position], offset)
+            self._lines(block[:position], offset, frames)
         match = _SIMPLE_FRAME.match
         names = self._names
         end = len(block)
         while position < end:
             found = match(block, position)
             if found is None:
-                frames.extend(self._lines(block[position:], offset + position))
+                self._lines(block[position:], offset + position, frames)
                 break
             raw_name, _, data = found.groups()
             name = None
@@ -142,8 +158,9 @@ class SSEDecoder:
             return head[len(_BOM) :]
         return head
 
-    def _lines(self, block: bytes, offset: int) -> list[SSEFrame]:
-        frames: list[SSEFrame] = []
+    def _lines(self, block: bytes, offset: int, frames: list[SSEFrame]) -> list[SSEFrame]:
+        """Parse whole lines into ``frames`` (appended in place, so frames completed before a bad
+        line survive the error it raises)."""
         data = self._data
         cursor = 0  # where to look for the next frame's first line in ``block``
         for line in block.splitlines():
@@ -198,6 +215,7 @@ class SSEDecoder:
 
     def close(self) -> list[SSEFrame]:
         """End of body. A frame left open (no blank line after it) is a truncation."""
+        self._raise_pending()
         frames: list[SSEFrame] = []
         if not self._started:
             self._started = True
@@ -207,7 +225,7 @@ class SSEDecoder:
             self._pending.clear()
             offset = self._consumed
             self._consumed += len(tail)
-            frames = self._lines(tail + b"\n", offset)
+            frames = self._lines(tail + b"\n", offset, [])
         if self._data:
             pending = b"\n".join(self._data)
             self._data.clear()
