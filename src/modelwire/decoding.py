@@ -17,6 +17,8 @@ from .wire.sse import SSEDecoder
 ApiName: TypeAlias = Literal["responses", "chat", "messages"]
 APIS: tuple[ApiName, ...] = ("responses", "chat", "messages")
 _DONE = b"[DONE]"
+# What a mapper raises reading a known event whose fields are missing or of the wrong type.
+_MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 
 def stream_mapper(api: str, *, native_only: bool = False) -> StreamMapper:
@@ -99,7 +101,16 @@ class StreamDecoder:
 
     def _end(self) -> list[Event]:
         self._done = True
-        events = self._mapper.finish()
+        try:
+            events = self._mapper.finish()
+        except ModelwireError:
+            raise
+        except _MALFORMED as error:
+            raise StreamDecodeError(
+                f"malformed stream: what arrived cannot be finished ({type(error).__name__}: "
+                f"{error})",
+                offset=self._sse.position,
+            ) from error
         for event in events:
             self.collector.add(event)
         return events
@@ -125,7 +136,7 @@ class StreamDecoder:
                 events = mapper_map(name, payload)
             except ModelwireError:
                 raise
-            except (KeyError, TypeError, AttributeError, ValueError, IndexError) as error:
+            except _MALFORMED as error:
                 # A known event with a field missing or of the wrong type: the stream is not what
                 # the API documents; say where, typed, instead of leaking a Python error.
                 wire_type = payload.get("type") or payload.get("object") or name

@@ -468,3 +468,15 @@ def test_unknown_payload_is_passed_on_as_unknown() -> None:
     assert isinstance(event, mw.Unknown)
     assert event.type == "chat.completion.progress"
     assert event.native is odd
+
+
+def test_a_usage_field_of_the_wrong_type_is_ignored_not_fatal() -> None:
+    body = (
+        b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
+        b'"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\n'
+        b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
+        b'"choices":[],"usage":[]}\n\ndata: [DONE]\n\n'
+    )
+    response = mw.collect(mw.decode("chat", [body]))
+    assert response.text == "hi"
+    assert response.usage.input_tokens is None

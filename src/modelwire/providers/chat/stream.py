@@ -252,7 +252,7 @@ class Mapper:
             if logprobs:
                 self._add_logprobs(logprobs)
         usage = payload.get("usage")
-        if usage is not None:
+        if isinstance(usage, dict):
             self._usage = usage
         if self._native_only and not out:
             # Role-only, finish and usage chunks: their meaning arrives with finish().
