@@ -215,6 +215,24 @@ class _Attempts:
         self.attempt += 1
         return delay
 
+    def delay_after_status(self, status: int, headers: httpx2.Headers, body: bytes) -> float:
+        """Seconds to wait before retrying an error answer; raises its typed error when it is
+        not to be retried."""
+        error = self.core.error_for(status, headers, body)
+        delay = self.next_delay(headers) if should_retry(status, headers) else None
+        if delay is None:
+            raise error
+        log.debug("retrying in %.2fs after HTTP %d", delay, status)
+        return delay
+
+    def delay_after_connection_error(self, error: httpx2.TransportError) -> float:
+        """Seconds to wait before retrying a request that got no answer; raises when spent."""
+        delay = self.next_delay()
+        if delay is None:
+            raise _connection_error(error, partial=None) from error
+        log.debug("retrying in %.2fs after %s", delay, type(error).__name__)
+        return delay
+
     def check_deadline(self, decoder: StreamDecoder | None) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             partial = decoder.response if decoder is not None else None
@@ -235,16 +253,31 @@ def _connection_error(error: httpx2.TransportError, *, partial: Response | None)
     return APIConnectionError(f"{type(error).__name__}: {error}")
 
 
-class Stream:
+class _StreamBase:
+    """What both stream twins hold: the request, and the decoder of the current attempt."""
+
+    def __init__(self, api: str, request: OutgoingRequest) -> None:
+        self._api = api
+        self._request = request
+        self._decoder: StreamDecoder | None = None
+
+    @property
+    def response(self) -> Response:
+        """The collected Response (partial, ``complete=False``, if read before the end)."""
+        if self._decoder is None:
+            return Response(api=self._api)
+        return self._decoder.response
+
+
+class Stream(_StreamBase):
     """A live response stream: iterate for events; ``response`` is the collected Response.
 
     Leaving the ``with`` block or calling ``close()`` closes the HTTP connection at once.
     """
 
     def __init__(self, client: Client, request: OutgoingRequest) -> None:
+        super().__init__(client.api, request)
         self._client = client
-        self._request = request
-        self._decoder: StreamDecoder | None = None
         self._events = self._run()
 
     def __iter__(self) -> Iterator[Event]:
@@ -266,13 +299,6 @@ class Stream:
 
     def close(self) -> None:
         self._events.close()
-
-    @property
-    def response(self) -> Response:
-        """The collected Response (partial, ``complete=False``, if read before the end)."""
-        if self._decoder is None:
-            return Response(api=self._client.api)
-        return self._decoder.response
 
     def until_done(self) -> Response:
         """Consume the rest of the stream and return the Response."""
@@ -296,12 +322,7 @@ class Stream:
                     stream=True,
                 )
             except httpx2.TransportError as error:
-                failure = _connection_error(error, partial=None)
-                delay = attempts.next_delay()
-                if delay is None:
-                    raise failure from error
-                log.debug("retrying in %.2fs after %s", delay, type(error).__name__)
-                time.sleep(delay)
+                time.sleep(attempts.delay_after_connection_error(error))
                 continue
             delivered = False
             try:
@@ -312,16 +333,7 @@ class Stream:
                         attempts.refreshed = True
                         if core.auth.handle_unauthorized(request):
                             continue
-                    api_error = core.error_for(status, response.headers, body)
-                    delay = (
-                        attempts.next_delay(response.headers)
-                        if should_retry(status, response.headers)
-                        else None
-                    )
-                    if delay is None:
-                        raise api_error
-                    log.debug("retrying in %.2fs after HTTP %d", delay, status)
-                    time.sleep(delay)
+                    time.sleep(attempts.delay_after_status(status, response.headers, body))
                     continue
                 decoder = self._decoder = StreamDecoder(core.api)
                 limits = rate_limits(core.api, response.headers)
@@ -351,14 +363,13 @@ class Stream:
                 response.close()
 
 
-class AsyncStream:
+class AsyncStream(_StreamBase):
     """The async twin of :class:`Stream`: ``async for event in stream``; cancelling the task or
     leaving ``async with`` closes the connection at once."""
 
     def __init__(self, client: AsyncClient, request: OutgoingRequest) -> None:
+        super().__init__(client.api, request)
         self._client = client
-        self._request = request
-        self._decoder: StreamDecoder | None = None
         self._events = self._run()
 
     def __aiter__(self) -> AsyncIterator[Event]:
@@ -381,12 +392,6 @@ class AsyncStream:
     async def close(self) -> None:
         await self._events.aclose()
 
-    @property
-    def response(self) -> Response:
-        if self._decoder is None:
-            return Response(api=self._client.api)
-        return self._decoder.response
-
     async def until_done(self) -> Response:
         async for _ in self:
             pass
@@ -408,11 +413,7 @@ class AsyncStream:
                     stream=True,
                 )
             except httpx2.TransportError as error:
-                failure = _connection_error(error, partial=None)
-                delay = attempts.next_delay()
-                if delay is None:
-                    raise failure from error
-                await asyncio.sleep(delay)
+                await asyncio.sleep(attempts.delay_after_connection_error(error))
                 continue
             delivered = False
             try:
@@ -423,15 +424,7 @@ class AsyncStream:
                         attempts.refreshed = True
                         if await core.auth.ahandle_unauthorized(request):
                             continue
-                    api_error = core.error_for(status, response.headers, body)
-                    delay = (
-                        attempts.next_delay(response.headers)
-                        if should_retry(status, response.headers)
-                        else None
-                    )
-                    if delay is None:
-                        raise api_error
-                    await asyncio.sleep(delay)
+                    await asyncio.sleep(attempts.delay_after_status(status, response.headers, body))
                     continue
                 decoder = self._decoder = StreamDecoder(core.api)
                 limits = rate_limits(core.api, response.headers)

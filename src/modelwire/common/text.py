@@ -32,6 +32,3 @@ class TextBuffer:
     def __bool__(self) -> bool:
         # Empty fragments do not count: "" appended is still no text.
         return any(self._parts) or any(self._blocks)
-
-    def __len__(self) -> int:
-        return sum(map(len, self._blocks)) + sum(map(len, self._parts))
