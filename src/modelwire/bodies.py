@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from functools import cache
 from typing import Any, Final, Literal, TypeAlias
 
 from .common.errors import ConfigurationError, ModelwireError
@@ -43,8 +42,11 @@ class BodyDecodeError(ModelwireError):
 
 def decode_body(api: ApiName, body: Body) -> Response:
     """Decode the JSON body of a non-streaming call (raw bytes or text, or already parsed)."""
-    decoder = _decoder(api)
-    payload = _payload(api, body)
+    decoder = _DECODERS.get(api) or _load_decoder(api)
+    if type(body) is bytes or type(body) is str:
+        payload = _parsed(api, body)
+    else:
+        payload = _payload(api, body)
     try:
         return decoder(payload)
     except ModelwireError:
@@ -53,14 +55,18 @@ def decode_body(api: ApiName, body: Body) -> Response:
         raise BodyDecodeError(f"malformed {api} body ({type(error).__name__}: {error})") from error
 
 
-@cache
-def _decoder(api: str) -> Callable[[dict[str, Any]], Response]:
+Decoder: TypeAlias = Callable[[dict[str, Any]], Response]
+
+#: Each API's body decoder, imported on first use.
+_DECODERS: dict[str, Decoder] = {}
+
+
+def _load_decoder(api: str) -> Decoder:
     if api not in APIS:
         raise ConfigurationError(f"unknown api {api!r}: expected one of {', '.join(APIS)}")
-    decode: Callable[[dict[str, Any]], Response] = importlib.import_module(
-        _BODY_MODULE.format(api=api)
-    ).decode
-    return decode
+    decoder: Decoder = importlib.import_module(_BODY_MODULE.format(api=api)).decode
+    _DECODERS[api] = decoder
+    return decoder
 
 
 def _payload(api: str, body: object) -> dict[str, Any]:
@@ -69,15 +75,19 @@ def _payload(api: str, body: object) -> dict[str, Any]:
     if isinstance(body, Mapping):
         return dict(body)
     if isinstance(body, bytearray | memoryview):
-        body = bytes(body)
-    if not isinstance(body, bytes | str):
-        raise ConfigurationError(
-            f"a {api} body is JSON text (bytes or str) or a mapping, not {type(body).__name__}"
-        )
+        return _parsed(api, bytes(body))
+    if isinstance(body, bytes | str):
+        return _parsed(api, body)
+    raise ConfigurationError(
+        f"a {api} body is JSON text (bytes or str) or a mapping, not {type(body).__name__}"
+    )
+
+
+def _parsed(api: str, text: bytes | str) -> dict[str, Any]:
     try:
         # orjson at every size: a body is parsed once and whole, so its speed matters more than
         # the brief memory peak the stream path avoids for its rare large events.
-        parsed = fast_loads(body)
+        parsed = fast_loads(text)
     except JSONDecodeError as error:
         raise BodyDecodeError(
             f"the {api} body is not JSON ({error})", offset=getattr(error, "pos", None)

@@ -76,16 +76,25 @@ def decode(body: dict[str, Any]) -> Response:
     message = choice.get("message")
     if type(message) is not dict:
         raise TypeError(f"choices[0].message is {type(message).__name__}, not an object")
-    text, reasoning, reasoning_field = _content(message.get("content"))
-    more_reasoning, named_field = reasoning_of(message)
-    if more_reasoning:
-        reasoning_field = reasoning_field if reasoning else named_field
-        reasoning += more_reasoning
+    content = message.get("content")
+    part_reasoning = ""
+    if type(content) is str:
+        text = content
+    elif content is None:
+        text = ""
+    else:
+        text, part_reasoning = _content_parts(content)
+    if "reasoning_content" in message or "reasoning" in message:
+        reasoning, reasoning_field = reasoning_of(message)
+        if part_reasoning:
+            reasoning, reasoning_field = part_reasoning + reasoning, _DEFAULT_REASONING_FIELD
+    else:
+        reasoning, reasoning_field = part_reasoning, _DEFAULT_REASONING_FIELD
     refusal = _string(message.get("refusal"), "message.refusal")
-    calls = tool_calls_of(message)
+    tool_calls, legacy, calls_conform = tool_calls_of(message)
     role = message.get("role")
     message_native = message_to_wire(
-        role if isinstance(role, str) and role else "assistant", text, refusal, calls
+        role if type(role) is str and role else "assistant", text, refusal, tool_calls, legacy
     )
     items: list[Item] = []
     if reasoning:
@@ -100,16 +109,17 @@ def decode(body: dict[str, Any]) -> Response:
         if refusal:
             parts.append(RefusalPart(refusal))
         items.append(Message(role="assistant", content=parts, api=API, native=message_native))
-    tool_calls = [call for call, _ in calls]
     items.extend(tool_calls)
     finish_reason = choice.get("finish_reason")
     if finish_reason is not None and type(finish_reason) is not str:
         raise TypeError(f"finish_reason is {type(finish_reason).__name__}, not a string")
     response_id = body.get("id")
     model = body.get("model")
+    if not (calls_conform and _conforms(body, choice, message)):
+        body = _conformed(body, choice, message, text, reasoning, reasoning_field, message_native)
     return Response(
-        id=response_id if isinstance(response_id, str) and response_id else None,
-        model=model if isinstance(model, str) and model else None,
+        id=response_id if type(response_id) is str and response_id else None,
+        model=model if type(model) is str and model else None,
         api=API,
         text=text,
         reasoning=reasoning,
@@ -120,86 +130,9 @@ def decode(body: dict[str, Any]) -> Response:
         native_stop_reason=finish_reason,
         items=items,
         complete=True,
-        final=body if _conforms(body, choice, message) else _conformed(body, choice, message),
+        final=body,
         final_schema=FINAL_SCHEMA,
     )
-
-
-# ---------------------------------------------------------------------- the native completion
-
-
-def _conforms(body: dict[str, Any], choice: dict[str, Any], message: dict[str, Any]) -> bool:
-    """Whether the body already has the shape of ChatCompletion (so ``native`` validates)."""
-    if not (
-        type(body.get("id")) is str
-        and body.get("object") == "chat.completion"
-        and type(body.get("created")) is int
-        and type(body.get("model")) is str
-        and type(choice.get("index")) is int
-        and type(message.get("role")) is str
-    ):
-        return False
-    content = message.get("content")
-    if content is not None and type(content) is not str:
-        return False
-    reasoning = message.get("reasoning")
-    if reasoning is not None and type(reasoning) is not str:
-        return False
-    usage = body.get("usage")
-    if usage is not None and type(usage) is not dict:
-        return False
-    legacy = message.get("function_call")
-    if legacy is not None and type(legacy.get("arguments")) is not str:
-        return False
-    return all(_call_conforms(call) for call in message.get("tool_calls") or ())
-
-
-def _call_conforms(call: dict[str, Any]) -> bool:
-    if type(call.get("id")) is not str:
-        return False
-    if call.get("type") == "custom":
-        return True
-    function = call.get("function")
-    return (
-        call.get("type") == "function"
-        and type(function) is dict
-        and type(function.get("name")) is str
-        and type(function.get("arguments")) is str
-    )
-
-
-def _conformed(
-    body: dict[str, Any], choice: dict[str, Any], message: dict[str, Any]
-) -> dict[str, Any]:
-    """The body in the shape of ChatCompletion, as the stream path builds its final object.
-
-    What a compatible server sent differently is put the API's way (content parts joined, tool
-    calls with their ids and types, reasoning as text); fields it left out get empty values.
-    Everything else is kept as sent.
-    """
-    text, part_reasoning, _ = _content(message.get("content"))
-    reasoning, field = reasoning_of(message)
-    calls = tool_calls_of(message)
-    role = message.get("role")
-    fixed = {
-        **message,
-        **message_to_wire(role if isinstance(role, str) and role else "assistant", text, "", calls),
-        "refusal": message.get("refusal"),
-    }
-    if isinstance(message.get("reasoning"), dict):
-        fixed["reasoning"] = reasoning if field == "reasoning" else None
-    if part_reasoning and not message.get("reasoning_content"):
-        fixed["reasoning_content"] = part_reasoning
-    usage = body.get("usage")
-    return {
-        **body,
-        "id": body.get("id") or "",
-        "object": "chat.completion",
-        "created": body.get("created") or 0,
-        "model": body.get("model") or "",
-        "choices": [{**choice, "index": 0, "message": fixed}],
-        "usage": usage if type(usage) is dict else None,
-    }
 
 
 def stop_reason(finish_reason: str | None, has_tool_calls: bool) -> StopReason:
@@ -217,13 +150,67 @@ def stop_reason(finish_reason: str | None, has_tool_calls: bool) -> StopReason:
     return reason
 
 
+# ---------------------------------------------------------------------- the native completion
+
+
+def _conforms(body: dict[str, Any], choice: dict[str, Any], message: dict[str, Any]) -> bool:
+    """Whether the body already has the shape of ChatCompletion (so ``native`` validates); its
+    tool calls are checked as they are read."""
+    content = message.get("content")
+    reasoning = message.get("reasoning")
+    usage = body.get("usage")
+    legacy = message.get("function_call")
+    return (
+        type(body.get("id")) is str
+        and body.get("object") == "chat.completion"
+        and type(body.get("created")) is int
+        and type(body.get("model")) is str
+        and type(choice.get("index")) is int
+        and type(message.get("role")) is str
+        and (content is None or type(content) is str)
+        and (reasoning is None or type(reasoning) is str)
+        and (usage is None or type(usage) is dict)
+        and (legacy is None or type(legacy.get("arguments")) is str)
+    )
+
+
+def _conformed(
+    body: dict[str, Any],
+    choice: dict[str, Any],
+    message: dict[str, Any],
+    text: str,
+    reasoning: str,
+    reasoning_field: str,
+    message_native: dict[str, Any],
+) -> dict[str, Any]:
+    """The body in the shape of ChatCompletion, as the stream path builds its final object.
+
+    What a compatible server sent differently is put the API's way (content parts joined, tool
+    calls with their ids and types, reasoning as text); fields it left out get empty values.
+    Everything else is kept as sent.
+    """
+    fixed = {**message, **message_native, "refusal": message.get("refusal")}
+    if reasoning and not isinstance(message.get(reasoning_field), str):
+        fixed[reasoning_field] = reasoning
+    if isinstance(message.get("reasoning"), dict):
+        fixed["reasoning"] = reasoning if reasoning_field == "reasoning" else None
+    usage = body.get("usage")
+    return {
+        **body,
+        "id": body.get("id") or "",
+        "object": "chat.completion",
+        "created": body.get("created") or 0,
+        "model": body.get("model") or "",
+        "choices": [{**choice, "index": 0, "message": fixed}],
+        "usage": usage if type(usage) is dict else None,
+    }
+
+
 # ---------------------------------------------------------------------- message fields
 
 
-def _content(content: object) -> tuple[str, str, str]:
-    """``(text, reasoning, reasoning field)`` of ``content``: a string, or a list of parts."""
-    if content is None or type(content) is str:
-        return content or "", "", _DEFAULT_REASONING_FIELD
+def _content_parts(content: object) -> tuple[str, str]:
+    """``(text, reasoning)`` of ``content`` given as a list of parts (Mistral)."""
     if type(content) is not list:
         raise TypeError(f"message.content is {type(content).__name__}, not a string or a list")
     text: list[str] = []
@@ -239,8 +226,8 @@ def _content(content: object) -> tuple[str, str, str]:
             text.append(_string(part.get("text"), "text part"))
         elif part_type == "thinking":
             reasoning.append(_thinking_text(part.get("thinking")))
-        # Other parts (references, images a model returned) have no common text: kept in native.
-    return "".join(text), "".join(reasoning), _DEFAULT_REASONING_FIELD
+        # Other parts (references, images a model returned) have no common text: skipped.
+    return "".join(text), "".join(reasoning)
 
 
 def _thinking_text(thinking: object) -> str:
@@ -277,16 +264,23 @@ def reasoning_of(message: dict[str, Any]) -> tuple[str, str]:
     return "".join(found), field
 
 
-def tool_calls_of(message: dict[str, Any]) -> list[tuple[ToolCall, bool]]:
-    """The message's tool calls in index order, each with whether it is a legacy function_call.
+def tool_calls_of(message: dict[str, Any]) -> tuple[list[ToolCall], bool, bool]:
+    """``(calls, whether the last is a legacy function_call, whether all have the API's shape)``.
 
-    A call's index is its ``index`` when the server sends one, else its place in the list; an
-    index already taken moves to the next free one (as the stream path keeps such calls apart).
+    Calls come in index order. A call's index is its ``index`` when the server sends one, else its
+    place in the list; an index already taken moves to the next free one (as the stream path
+    keeps such calls apart). A legacy ``function_call`` comes last.
     """
-    by_index: dict[int, tuple[ToolCall, bool]] = {}
     wire_calls = message.get("tool_calls")
+    legacy = message.get("function_call")
+    if not wire_calls and not legacy:
+        return [], False, True
     if wire_calls is not None and type(wire_calls) is not list:
         raise TypeError(f"message.tool_calls is {type(wire_calls).__name__}, not a list")
+    by_index: dict[int, ToolCall] = {}
+    conform = True
+    in_order = True
+    last = -1
     for position, wire in enumerate(wire_calls or ()):
         if type(wire) is not dict:
             raise TypeError(f"a tool call is {type(wire).__name__}, not an object")
@@ -295,39 +289,70 @@ def tool_calls_of(message: dict[str, Any]) -> list[tuple[ToolCall, bool]]:
             index = position
         if index < 0 or index in by_index:
             index = max(by_index) + 1 if by_index else 0
+        if index < last:
+            in_order = False
+        last = index
+        call_id = wire.get("id")
         if wire.get("type") == "custom":
             custom = wire.get("custom") or {}
             if type(custom) is not dict:
                 raise TypeError(f"a custom tool call is {type(custom).__name__}, not an object")
-            by_index[index] = (custom_tool_call(index, wire.get("id"), custom), False)
+            by_index[index] = custom_tool_call(index, call_id, custom)
+            conform = conform and type(call_id) is str
             continue
         function = wire.get("function") or {}
         if type(function) is not dict:
             raise TypeError(f"a tool call's function is {type(function).__name__}, not an object")
-        by_index[index] = (
-            tool_call(index, wire.get("id"), function.get("name"), function.get("arguments")),
-            False,
+        name = function.get("name")
+        arguments = function.get("arguments")
+        if (
+            type(call_id) is str
+            and call_id
+            and type(name) is str
+            and type(arguments) is str
+            and len(wire) == 3
+            and len(function) == 2
+            and wire.get("type") == "function"
+        ):
+            # Already the shape the stream path builds for sending it back: the wire object is
+            # the call's native as it is.
+            parsed, error = parse_arguments(arguments)
+            by_index[index] = ToolCall(
+                id=call_id,
+                name=name,
+                arguments=parsed,
+                raw_arguments=arguments,
+                arguments_error=error,
+                kind="function",
+                api=API,
+                native=wire,
+            )
+            continue
+        by_index[index] = tool_call(index, call_id, name, arguments)
+        conform = (
+            conform
+            and type(call_id) is str
+            and wire.get("type") == "function"
+            and type(name) is str
+            and type(arguments) is str
         )
-    legacy = message.get("function_call")
+    calls = list(by_index.values()) if in_order else [by_index[i] for i in sorted(by_index)]
     if legacy:
         if type(legacy) is not dict:
             raise TypeError(f"message.function_call is {type(legacy).__name__}, not an object")
         index = max(by_index) + 1 if by_index else 0
-        by_index[index] = (
-            tool_call(index, None, legacy.get("name"), legacy.get("arguments")),
-            True,
-        )
-    return [by_index[index] for index in sorted(by_index)]
+        calls.append(tool_call(index, None, legacy.get("name"), legacy.get("arguments")))
+    return calls, bool(legacy), conform
 
 
 def tool_call(index: int, call_id: object, name: object, arguments: object) -> ToolCall:
     """One finished tool call, with the normalized ``native`` the stream path sends back."""
-    identifier = call_id if isinstance(call_id, str) and call_id else f"call_{index}"
-    call_name = name if isinstance(name, str) else ""
-    if arguments is None:
-        raw_arguments = ""
-    elif type(arguments) is str:
+    identifier = call_id if type(call_id) is str and call_id else f"call_{index}"
+    call_name = name if type(name) is str else ""
+    if type(arguments) is str:
         raw_arguments = arguments
+    elif arguments is None:
+        raw_arguments = ""
     else:
         raw_arguments = dumps(arguments).decode()
     parsed, error = parse_arguments(raw_arguments)
@@ -368,25 +393,28 @@ def custom_tool_call(index: int, call_id: object, custom: dict[str, Any]) -> Too
 
 
 def message_to_wire(
-    role: str, text: str, refusal: str, calls: list[tuple[ToolCall, bool]]
+    role: str, text: str, refusal: str, calls: list[ToolCall], legacy: bool = False
 ) -> dict[str, Any]:
-    """The assistant message as the API takes it back in a request."""
+    """The assistant message as the API takes it back in a request (``legacy``: the last call is
+    a legacy function_call)."""
     message: dict[str, Any] = {"role": role, "content": text or None, "refusal": refusal or None}
-    natives = [call.native for call, legacy in calls if not legacy]
-    if natives:
-        message["tool_calls"] = natives
-    for call, legacy in calls:
-        if legacy:
-            message["function_call"] = {"name": call.name, "arguments": call.raw_arguments}
+    if legacy:
+        *calls, function_call = calls
+        message["function_call"] = {
+            "name": function_call.name,
+            "arguments": function_call.raw_arguments,
+        }
+    if calls:
+        message["tool_calls"] = [call.native for call in calls]
     return message
 
 
 def _string(value: object, where: str) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
-    if type(value) is not str:
-        raise TypeError(f"{where} is {type(value).__name__}, not a string")
-    return value
+    raise TypeError(f"{where} is {type(value).__name__}, not a string")
 
 
 # ---------------------------------------------------------------------- usage
@@ -427,11 +455,11 @@ def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
     Empty text is ``{}`` (a call without parameters); invalid JSON is ``{}`` plus the reason, never
     an exception: the model wrote it, and the caller decides what to do.
     """
-    if not raw.strip():
-        return {}, None
     try:
         value = loads(raw)
     except JSONDecodeError as error:
+        if not raw.strip():
+            return {}, None
         return {}, f"tool call arguments are not valid JSON: {error}"
     if type(value) is not dict:
         return {}, f"tool call arguments are not a JSON object (got {type(value).__name__})"

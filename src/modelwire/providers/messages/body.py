@@ -2,8 +2,9 @@
 ``stream`` returns (the object a stream's events assemble into).
 
 Every content block becomes the item the stream produces when that block closes, so a body and a
-stream of the same answer collect to equal Responses. The block readers here take one finished
-block and nothing else; the stream mapper can reuse them for the blocks it closes.
+stream of the same answer collect to equal Responses. The block readers here (``text_item``,
+``thinking_item``, ``tool_use_item``, ...) take one finished block; the stream mapper can reuse
+them for the blocks it closes.
 
 A block type the schema does not know stays in the message (``native``) and makes no item, as on
 the stream path. A body that does not have the documented shape raises ``TypeError``/
@@ -69,25 +70,32 @@ def decode(body: dict[str, Any]) -> Response:
         content = []
     if type(content) is not list:
         raise TypeError(f"content is {type(content).__name__}, not a list")
-    reader = BlockReader()
     text: list[str] = []
     reasoning: list[str] = []
     tool_calls: list[ToolCall] = []
     items: list[Item] = []
+    hosted_names: dict[str, str] = {}
     for block in content:
         if type(block) is not dict:
             raise TypeError(f"a content block is {type(block).__name__}, not an object")
-        item = reader.item(block)
-        if item is None:
-            continue
-        items.append(item)
-        kind = type(item)
-        if kind is Message:
-            text.append(_string(block.get("text"), "text.text"))
-        elif kind is Reasoning:
-            reasoning.append(_string(block.get("thinking"), "thinking.thinking"))
-        elif kind is ToolCall:
-            tool_calls.append(item)  # type: ignore[arg-type]
+        kind = block.get("type")
+        # The common blocks first, inline; the rest through the table.
+        if kind == "text":
+            message = text_item(block)
+            text.append(message.content[0].text)  # type: ignore[union-attr]
+            items.append(message)
+        elif kind == "tool_use":
+            call = tool_use_item(block)
+            tool_calls.append(call)
+            items.append(call)
+        elif kind == "thinking":
+            thought = thinking_item(block)
+            reasoning.append(thought.content)
+            items.append(thought)
+        else:
+            reader = _READERS.get(kind) if type(kind) is str else None
+            if reader is not None:  # else: no common meaning, kept in the message (native)
+                items.append(reader(block, kind, hosted_names))  # type: ignore[arg-type]
     native_reason = body.get("stop_reason")
     if native_reason is not None and type(native_reason) is not str:
         raise TypeError(f"stop_reason is {type(native_reason).__name__}, not a string")
@@ -95,13 +103,13 @@ def decode(body: dict[str, Any]) -> Response:
     response_id = body.get("id")
     model = body.get("model")
     return Response(
-        id=response_id if isinstance(response_id, str) else None,
-        model=model if isinstance(model, str) else None,
+        id=response_id if type(response_id) is str else None,
+        model=model if type(model) is str else None,
         api=API,
         text="".join(text),
         reasoning="".join(reasoning),
         tool_calls=tool_calls,
-        usage=usage_from_wire(usage if isinstance(usage, dict) else {}),
+        usage=usage_from_wire(usage if type(usage) is dict else {}),
         stop_reason=STOP_REASONS.get(native_reason, "other") if native_reason else "other",
         native_stop_reason=native_reason or None,
         items=items,
@@ -112,114 +120,111 @@ def decode(body: dict[str, Any]) -> Response:
 
 
 def _string(value: object, where: str) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
-    if type(value) is not str:
-        raise TypeError(f"{where} is {type(value).__name__}, not a string")
-    return value
+    raise TypeError(f"{where} is {type(value).__name__}, not a string")
 
 
-class BlockReader:
-    """Turns the finished content blocks of one message, in order, into items.
+# ---------------------------------------------------------------------- blocks -> items
+#
+# Each reader takes one finished block. ``hosted_names`` maps each hosted tool call's id to its
+# tool name, for its result block (which names only the call's id): filled in block order.
 
-    It keeps one piece of state: the name of each hosted tool call, which its result block (that
-    names only the call's id) is reported under.
-    """
 
-    __slots__ = ("_hosted_names", "_readers")
+def text_item(block: Block) -> Message:
+    citations = block.get("citations")
+    part = TextPart(
+        _string(block.get("text"), "text.text"),
+        annotations=list(citations) if type(citations) is list else [],
+    )
+    return Message(role="assistant", content=[part], api=API, native=block)
 
-    def __init__(self) -> None:
-        self._hosted_names: dict[str, str] = {}
-        readers: dict[str, Callable[[Block, str], Item | None]] = {
-            "text": self._text,
-            "thinking": self._thinking,
-            "redacted_thinking": self._redacted_thinking,
-            "tool_use": self._tool_use,
-        }
-        for kind in HOSTED_CALL_BLOCKS:
-            readers[kind] = self._hosted_call
-        for kind in HOSTED_RESULT_BLOCKS:
-            readers[kind] = self._hosted_result
-        self._readers = readers
 
-    def item(self, block: Block) -> Item | None:
-        """The item of one finished block; None for a block with no common meaning
-        (``container_upload``, or a type the schema does not know)."""
-        kind = block.get("type")
-        reader = self._readers.get(kind) if isinstance(kind, str) else None
-        return None if reader is None else reader(block, kind)  # type: ignore[arg-type]
+def thinking_item(block: Block) -> Reasoning:
+    signature = block.get("signature")
+    if type(signature) is not str:
+        # The stream path always sends back a signature field (empty when none came).
+        block = {**block, "signature": ""}
+        signature = None
+    return Reasoning(
+        content=_string(block.get("thinking"), "thinking.thinking"),
+        signature=signature or None,
+        api=API,
+        native=block,
+    )
 
-    def _text(self, block: Block, kind: str) -> Message:
-        citations = block.get("citations")
-        part = TextPart(
-            _string(block.get("text"), "text.text"),
-            annotations=list(citations) if isinstance(citations, list) else [],
-        )
-        return Message(role="assistant", content=[part], api=API, native=block)
 
-    def _thinking(self, block: Block, kind: str) -> Reasoning:
-        signature = block.get("signature")
-        if not isinstance(signature, str):
-            # The stream path always sends back a signature field (empty when none came).
-            block = {**block, "signature": ""}
-            signature = None
-        return Reasoning(
-            content=_string(block.get("thinking"), "thinking.thinking"),
-            signature=signature or None,
-            api=API,
-            native=block,
-        )
+def redacted_thinking_item(block: Block, kind: str, hosted_names: dict[str, str]) -> Reasoning:
+    return Reasoning(redacted_data=block.get("data"), api=API, native=block)
 
-    def _redacted_thinking(self, block: Block, kind: str) -> Reasoning:
-        return Reasoning(redacted_data=block.get("data"), api=API, native=block)
 
-    def _tool_use(self, block: Block, kind: str) -> ToolCall:
-        arguments, raw_arguments, error = tool_input(block.get("input"))
-        if block.get("input") is not arguments:
-            block = {**block, "input": arguments}
-        return ToolCall(
-            id=block.get("id", ""),
-            name=block.get("name", ""),
-            arguments=arguments,
-            raw_arguments=raw_arguments,
-            arguments_error=error,
-            api=API,
-            native=block,
-        )
+def tool_use_item(block: Block) -> ToolCall:
+    given = block.get("input")
+    arguments, raw_arguments, error = tool_input(given)
+    if given is not arguments:
+        block = {**block, "input": arguments}
+    return ToolCall(
+        id=block.get("id", ""),
+        name=block.get("name", ""),
+        arguments=arguments,
+        raw_arguments=raw_arguments,
+        arguments_error=error,
+        api=API,
+        native=block,
+    )
 
-    def _hosted_call(self, block: Block, kind: str) -> HostedToolItem:
-        tool_input_value, _, _ = tool_input(block.get("input"))
-        if block.get("input") is not tool_input_value:
-            block = {**block, "input": tool_input_value}
-        call_id: str = block.get("id", "")
-        name: str = block.get("name", "")
-        self._hosted_names[call_id] = name
-        return HostedToolItem(
-            id=call_id,
-            name=name,
-            # The call is made; its result is the next block (or, after pause_turn, a later turn).
-            status="in_progress",
-            input=tool_input_value,
-            api=API,
-            native=block,
-        )
 
-    def _hosted_result(self, block: Block, kind: str) -> HostedToolItem:
-        call_id: str = block.get("tool_use_id", "")
-        # The call block named the tool; without it, the block type does (web_search_tool_result).
-        name = self._hosted_names.get(call_id) or kind.removesuffix("_tool_result")
-        content = block.get("content")
-        failed = block.get("is_error") is True or (
-            isinstance(content, dict) and str(content.get("type", "")).endswith("_error")
-        )
-        return HostedToolItem(
-            id=call_id,
-            name=name,
-            status="failed" if failed else "completed",
-            result=content,
-            api=API,
-            native=block,
-        )
+def hosted_call_item(block: Block, kind: str, hosted_names: dict[str, str]) -> HostedToolItem:
+    given = block.get("input")
+    tool_input_value, _, _ = tool_input(given)
+    if given is not tool_input_value:
+        block = {**block, "input": tool_input_value}
+    call_id: str = block.get("id", "")
+    name: str = block.get("name", "")
+    hosted_names[call_id] = name
+    return HostedToolItem(
+        id=call_id,
+        name=name,
+        # The call is made; its result is the next block (or, after pause_turn, a later turn).
+        status="in_progress",
+        input=tool_input_value,
+        api=API,
+        native=block,
+    )
+
+
+def hosted_result_item(block: Block, kind: str, hosted_names: dict[str, str]) -> HostedToolItem:
+    call_id: str = block.get("tool_use_id", "")
+    # The call block named the tool; without it, the block type does (web_search_tool_result).
+    name = hosted_names.get(call_id) or kind.removesuffix("_tool_result")
+    content = block.get("content")
+    failed = block.get("is_error") is True or (
+        isinstance(content, dict) and str(content.get("type", "")).endswith("_error")
+    )
+    return HostedToolItem(
+        id=call_id,
+        name=name,
+        status="failed" if failed else "completed",
+        result=content,
+        api=API,
+        native=block,
+    )
+
+
+_Reader: TypeAlias = Callable[[Block, str, dict[str, str]], Item]
+
+#: Block type -> its reader, for the blocks ``decode`` does not read inline. Blocks not listed
+#: (``container_upload``, types the schema does not know) make no item.
+_READERS: Final[dict[str, _Reader]] = {
+    "text": lambda block, kind, names: text_item(block),
+    "thinking": lambda block, kind, names: thinking_item(block),
+    "tool_use": lambda block, kind, names: tool_use_item(block),
+    "redacted_thinking": redacted_thinking_item,
+    **dict.fromkeys(HOSTED_CALL_BLOCKS, hosted_call_item),
+    **dict.fromkeys(HOSTED_RESULT_BLOCKS, hosted_result_item),
+}
 
 
 def tool_input(value: object) -> tuple[dict[str, Any], str, str | None]:
