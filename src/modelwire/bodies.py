@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from .common.errors import ConfigurationError, ModelwireError
 from .common.response import Response
+from .decoding import APIS, ApiName
 from .wire.json import JSONDecodeError, fast_loads
-
-ApiName: TypeAlias = Literal["responses", "chat", "messages"]
-APIS: Final[tuple[ApiName, ...]] = ("responses", "chat", "messages")
 
 #: Where each wire API's body decoder lives (``{api}`` is the API name).
 _BODY_MODULE: Final = "modelwire.providers.{api}.body"
