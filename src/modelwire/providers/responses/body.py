@@ -217,9 +217,9 @@ def message_item(item: dict[str, Any]) -> Message:
     for part in item.get("content") or ():
         part_type = part.get("type")
         if part_type == "output_text":
-            content.append(TextPart(part.get("text", ""), list(part.get("annotations") or ())))
+            content.append(TextPart(part.get("text") or "", list(part.get("annotations") or ())))
         elif part_type == "refusal":
-            content.append(RefusalPart(part.get("refusal", "")))
+            content.append(RefusalPart(part.get("refusal") or ""))
     return Message(role="assistant", content=content, id=item.get("id"), api=_ITEM_API, native=item)
 
 
