@@ -1,10 +1,21 @@
-"""``modelwire serve``: the embedded server in the foreground, for other programs to talk to."""
+"""``modelwire serve``: the embedded server in the foreground, for other programs to talk to.
+
+The banner names every address and ends with the ``export`` lines of ``modelwire env`` (with a
+throwaway MODELWIRE_HOME that lives as long as the server), so a shell, an app or the official
+SDKs can be pointed at it by copying them. Ctrl-C stops it with exit code 130.
+"""
 
 from __future__ import annotations
 
+import shutil
+import threading
+
 import click
 
-from .errors import EXIT_OK, CommandFailed
+from .errors import CommandFailed
+
+# How often the foreground loop wakes up, so Ctrl-C is handled promptly on every platform.
+WAKE_UP_SECONDS = 0.5
 
 
 @click.command("serve")
@@ -21,24 +32,62 @@ from .errors import EXIT_OK, CommandFailed
     show_default=True,
     help="Loopback address to bind (the server never listens beyond this machine).",
 )
-def serve_command(port: int, host: str) -> int:
+@click.option(
+    "--print-env",
+    is_flag=True,
+    help="Print only the `export` lines on stdout (the rest of the banner goes to stderr), "
+    "e.g. `modelwire serve --print-env > mw.env &`, then `. ./mw.env`.",
+)
+def serve_command(port: int, host: str, print_env: bool) -> int:
     """Run the embedded server (the three wire APIs, the ChatGPT backend, both OAuth servers)
     until Ctrl-C.
 
-    Point a client at it with the printed base URLs, e.g. `OPENAI_BASE_URL=<openai URL>
-    OPENAI_API_KEY=sk-test modelwire chat hello`. Any key that looks real is accepted.
+    The banner ends with `export` lines for a shell: every base URL, both OAuth servers, API keys
+    the server accepts, and a throwaway MODELWIRE_HOME (removed when the server stops). Paste
+    them, or run `eval "$(modelwire env --url <printed URL>)"` in another shell.
     """
     try:
-        from ..testing import serve_forever
+        from ..testing import FakeServer
     except ImportError as error:
         raise CommandFailed(
             f"the embedded server needs the server extra ({error.name} is not installed): "
             "pip install 'modelwire[server]'"
         ) from None
+    from .env import emulator_environment, export_lines, throwaway_home
+
     try:
-        serve_forever(port, host=host)
+        server = FakeServer(port, host=host)
     except ValueError as error:  # not a loopback address
         raise click.BadParameter(str(error), param_hint="'--host'") from None
+    try:
+        server.start()
     except OSError as error:
         raise CommandFailed(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
-    return EXIT_OK
+    home = throwaway_home()
+    try:
+        exports = export_lines(emulator_environment(server, home))
+        chatgpt, claude = server.oauth("chatgpt"), server.oauth("claude")
+        click.echo(f"modelwire fake server listening on {server.url}", err=print_env)
+        for line in (
+            f"  openai      {server.base_url('openai')}",
+            f"  anthropic   {server.base_url('anthropic')}",
+            f"  chatgpt     {server.base_url('chatgpt')}",
+            f"  claude      {server.base_url('claude')}",
+            f"  chatgpt oauth  authorize {chatgpt.authorize_url}  token {chatgpt.token_url}",
+            f"  claude oauth   authorize {claude.authorize_url}  token {claude.token_url}",
+            "",
+            "Point a shell (modelwire, the openai and anthropic SDKs, apps) at it with these "
+            f'lines, or run `eval "$(modelwire env --url {server.url})"`:',
+        ):
+            click.echo(line, err=print_env)
+        for line in exports:
+            click.echo(line)
+        click.echo(f"MODELWIRE_HOME {home} is removed when the server stops.", err=print_env)
+        click.echo("Ctrl-C stops the server.", err=print_env)
+        # KeyboardInterrupt leaves through here: run() turns it into exit code 130.
+        never = threading.Event()
+        while True:
+            never.wait(WAKE_UP_SECONDS)
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
