@@ -22,6 +22,7 @@ from .chat import chat_command
 from .demo import demo_command
 from .env import env_command
 from .errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, show_error
+from .output import ReaderGone
 from .serve import serve_command
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -67,7 +68,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except ModelwireError as error:
         show_error(error)
         return EXIT_FAILURE
-    except BrokenPipeError:
+    except (ReaderGone, BrokenPipeError):
         # The reader went away (`modelwire chat ... | head -3`): it has all it wanted, which is
         # a normal end, like `yes | head` (the stream's `with` block already hung up).
         _silence_stdout()
