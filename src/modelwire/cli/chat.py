@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import EXIT_OK, CommandFailed, error_message, show_error
+from .rejections import note_if_rejected
 from .render import YOU
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ def chat_command(
     try:
         client = Client(chosen, chosen_api, base_url=base_url, timeout=timeouts)  # type: ignore[arg-type]
     except ModelwireError as error:
+        note_if_rejected(error)
         raise CommandFailed(error_message(error, host=host)) from None
     with client:
         session = _Session(client, chosen_model, instructions, reasoning, as_json, verbose)
@@ -177,6 +179,7 @@ def chat_command(
             try:
                 session.one_shot(text)
             except ModelwireError as error:
+                note_if_rejected(error)  # for `auth status`
                 raise CommandFailed(error_message(error, host=session.host)) from None
             return EXIT_OK
         return session.repl()
@@ -315,6 +318,7 @@ class _Session:
                 continue
             except ModelwireError as error:
                 self._end_line()
+                note_if_rejected(error)
                 show_error(error, host=self.host)
                 continue
             self.history = [*conversation, *response.items]
