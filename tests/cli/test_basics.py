@@ -163,3 +163,24 @@ def test_serve_refuses_to_listen_beyond_this_machine(cli: Cli) -> None:
 
     assert result.returncode == 2
     assert "loopback" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery is POSIX")
+def test_serve_print_env_keeps_stdout_to_the_export_lines(cli: Cli) -> None:
+    with cli.popen("serve", "--port", "0", "--print-env") as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        banner = ""
+        while "Ctrl-C stops the server." not in banner:
+            line = process.stderr.readline()
+            assert line, banner
+            banner += line
+        process.send_signal(signal.SIGINT)
+        process.wait(10)
+        exports = process.stdout.read().splitlines()
+
+    assert exports
+    assert all(line.startswith("export ") for line in exports)
+    assert any(line.startswith("export MODELWIRE_HOME=") for line in exports)
+    assert "modelwire fake server listening on http://127.0.0.1:" in banner
+    assert process.returncode == 130

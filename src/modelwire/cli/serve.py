@@ -36,7 +36,7 @@ WAKE_UP_SECONDS = 0.5
     "--print-env",
     is_flag=True,
     help="Print only the `export` lines on stdout (the rest of the banner goes to stderr), "
-    "e.g. `modelwire serve --print-env > mw.env &`, then `. ./mw.env`.",
+    "for a script that reads them from the server's output.",
 )
 def serve_command(port: int, host: str, print_env: bool) -> int:
     """Run the embedded server (the three wire APIs, the ChatGPT backend, both OAuth servers)
