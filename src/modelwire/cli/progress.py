@@ -141,7 +141,13 @@ def enable_verbose_log() -> None:
     import sys
 
     logger = logging.getLogger(CLIENT_LOGGER)
-    handler = logging.StreamHandler(sys.stderr)
+    logger.setLevel(logging.DEBUG)
+    if any(isinstance(h, _VerboseHandler) for h in logger.handlers):
+        return  # a second command in the same process (tests call `run` many times)
+    handler = _VerboseHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+
+
+class _VerboseHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The ``--verbose`` handler (a class of its own, to be found again)."""
