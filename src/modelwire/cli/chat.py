@@ -167,12 +167,11 @@ def chat_command(
     timeouts = (
         Timeouts(connect=timeout, read=timeout, write=timeout, pool=timeout) if timeout else None
     )
-    host = _host(spec.base_url(base_url))
     try:
         client = Client(chosen, chosen_api, base_url=base_url, timeout=timeouts)  # type: ignore[arg-type]
-    except ModelwireError as error:
+    except ModelwireError as error:  # nothing is sent yet: the store or the arguments
         note_if_rejected(error)
-        raise CommandFailed(error_message(error, host=host)) from None
+        raise CommandFailed(error_message(error)) from None
     with client:
         session = _Session(client, chosen_model, instructions, reasoning, as_json, verbose)
         if text:
@@ -274,9 +273,14 @@ class _Session:
             self._end_line = printer.end_line
 
     def one_shot(self, text: str) -> None:
+        from ..common.errors import ModelwireError
         from ..common.items import Message
 
-        response = self.turn([Message(role="user", content=text)])
+        try:
+            response = self.turn([Message(role="user", content=text)])
+        except ModelwireError:
+            self._end_line()  # the error goes below what was shown of the answer
+            raise
         if not self.as_json and self.err.is_terminal:
             self.err.print(f"[dim]{self._footer(response)}[/]")
 
