@@ -354,3 +354,17 @@ def test_a_sign_in_the_token_server_rejected_is_shown_as_rejected(
     again = {r["provider"]: r for r in json.loads(cli.run("auth", "status", "--json").stdout)}
     assert again["claude"]["rejected"] is False
     assert again["claude"]["available"] is True
+
+
+def test_login_gives_up_waiting_for_the_browser_after_the_timeout(
+    cli: Cli, fake_server: FakeServer
+) -> None:
+    result = cli.run(
+        "login", "chatgpt", "--no-browser", "--callback-port", "0", "--timeout", "0.5",
+        **point_at(fake_server),
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    assert "did not complete" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (cli.home / "auth.json").exists()

@@ -95,6 +95,7 @@ def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | Non
 @click.option("--model", "-m", help="Model [default: the provider's default for the API].")
 @click.option(
     "--base-url",
+    metavar="URL",
     callback=_check_base_url,
     help="Base URL of the API (e.g. a proxy or `modelwire serve`).",
 )
