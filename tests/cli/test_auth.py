@@ -146,8 +146,10 @@ def read_url(stream: Any) -> str:
     raise AssertionError("no URL was printed")
 
 
-def test_login_claude_no_browser_takes_the_pasted_code(cli: Cli, fake_server: FakeServer) -> None:
-    with cli.popen("login", "claude", "--no-browser", **point_at(fake_server)) as process:
+def sign_in_to_claude(cli: Cli, server: FakeServer) -> str:
+    """`modelwire login claude --no-browser`, pasting the code the hosted page shows; its
+    stdout."""
+    with cli.popen("login", "claude", "--no-browser", **point_at(server)) as process:
         assert process.stdin is not None
         assert process.stdout is not None
         assert process.stderr is not None
@@ -158,8 +160,13 @@ def test_login_claude_no_browser_takes_the_pasted_code(cli: Cli, fake_server: Fa
         process.stdin.flush()
         process.wait(15)
         output = process.stdout.read()
-
     assert process.returncode == 0
+    return output
+
+
+def test_login_claude_no_browser_takes_the_pasted_code(cli: Cli, fake_server: FakeServer) -> None:
+    output = sign_in_to_claude(cli, fake_server)
+
     assert "Signed in: Claude as user@example.com" in output
     record = status_by_provider(cli)["claude"]
     assert record["available"] is True
@@ -312,18 +319,6 @@ def test_auth_status_fits_the_terminal_without_cutting_names(
         [row] = [line for line in lines if "chatgpt-oauth" in line and email in line]
         assert "yes" in row
         assert "in 60m" in row or "in 59m" in row
-
-
-def sign_in_to_claude(cli: Cli, server: FakeServer) -> None:
-    with cli.popen("login", "claude", "--no-browser", **point_at(server)) as process:
-        assert process.stdin is not None
-        assert process.stderr is not None
-        url = read_url(process.stderr)
-        page = httpx2.get(url, headers={"accept": "application/json"}, trust_env=False)
-        process.stdin.write(page.json()["code"] + "\n")
-        process.stdin.flush()
-        process.wait(15)
-    assert process.returncode == 0
 
 
 def test_a_sign_in_the_token_server_rejected_is_shown_as_rejected(
