@@ -98,8 +98,13 @@ def test_serve_prints_its_urls_answers_and_exits_130_on_ctrl_c(cli: Cli) -> None
     assert "Interrupted" in stderr
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery is POSIX")
-def test_serve_banner_ends_with_the_environment_and_removes_its_home_on_exit(cli: Cli) -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="signal delivery is POSIX")
+@pytest.mark.parametrize(
+    ("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"]
+)
+def test_serve_banner_ends_with_the_environment_and_removes_its_home_on_exit(
+    cli: Cli, stop: signal.Signals, exit_code: int
+) -> None:
     with cli.popen("serve", "--port", "0") as process:
         banner = read_banner(process)
         url = banner[0].split()[-1]
@@ -110,7 +115,7 @@ def test_serve_banner_ends_with_the_environment_and_removes_its_home_on_exit(cli
         )
         assert Path(exports["MODELWIRE_HOME"]).is_dir()
         described = cli.run("env", "--url", url, "--home", exports["MODELWIRE_HOME"])
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         process.wait(10)
 
     assert [line for line in banner if line.startswith("export ")] == (
@@ -118,6 +123,7 @@ def test_serve_banner_ends_with_the_environment_and_removes_its_home_on_exit(cli
     )
     assert f'eval "$(modelwire env --url {url})"' in "\n".join(banner)
     assert not Path(exports["MODELWIRE_HOME"]).exists()
+    assert process.returncode == exit_code
 
 
 def has_colour(text: str) -> bool:

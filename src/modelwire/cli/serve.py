@@ -1,14 +1,16 @@
 """``modelwire serve``: the embedded server in the foreground, for other programs to talk to.
 
-The banner names every address and ends with the ``export`` lines of ``modelwire env`` (with a
-throwaway MODELWIRE_HOME that lives as long as the server), so a shell, an app or the official
-SDKs can be pointed at it by copying them. Ctrl-C stops it with exit code 130.
+The banner is the root URL and the ``export`` lines of ``modelwire env``, which name every
+address (with a throwaway MODELWIRE_HOME that lives as long as the server), so a shell, an app or
+the official SDKs can be pointed at it by copying them. Ctrl-C stops it with exit code 130.
 """
 
 from __future__ import annotations
 
 import shutil
+import signal
 import threading
+from types import FrameType
 
 import click
 
@@ -66,28 +68,30 @@ def serve_command(port: int, host: str, print_env: bool) -> int:
     home = throwaway_home()
     try:
         exports = export_lines(emulator_environment(server, home))
-        chatgpt, claude = server.oauth("chatgpt"), server.oauth("claude")
-        click.echo(f"modelwire fake server listening on {server.url}", err=print_env)
+        # The export lines name every address (base URLs, both OAuth servers): one list only.
         for line in (
-            f"  openai      {server.base_url('openai')}",
-            f"  anthropic   {server.base_url('anthropic')}",
-            f"  chatgpt     {server.base_url('chatgpt')}",
-            f"  claude      {server.base_url('claude')}",
-            f"  chatgpt oauth  authorize {chatgpt.authorize_url}  token {chatgpt.token_url}",
-            f"  claude oauth   authorize {claude.authorize_url}  token {claude.token_url}",
-            "",
+            f"modelwire fake server listening on {server.url}",
             "Point a shell (modelwire, the openai and anthropic SDKs, apps) at it with these "
-            f'lines, or run `eval "$(modelwire env --url {server.url})"`:',
+            f'lines, or with `eval "$(modelwire env --url {server.url})"` in another shell:',
         ):
             click.echo(line, err=print_env)
         for line in exports:
             click.echo(line)
         click.echo(f"MODELWIRE_HOME {home} is removed when the server stops.", err=print_env)
         click.echo("Ctrl-C stops the server.", err=print_env)
-        # KeyboardInterrupt leaves through here: run() turns it into exit code 130.
+        # KeyboardInterrupt leaves through here: run() turns it into exit code 130. `kill`
+        # (SIGTERM) cleans up the same way, ending with the usual 128 + 15.
+        previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         never = threading.Event()
-        while True:
-            never.wait(WAKE_UP_SECONDS)
+        try:
+            while True:
+                never.wait(WAKE_UP_SECONDS)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
