@@ -1,6 +1,7 @@
-"""OpenAI Responses: a script -> the exact event sequence of ``POST /v1/responses`` and its object.
+"""OpenAI Responses (``POST /v1/responses``): its rendering, request reading, rules and replay.
 
-The stream is ``response.created``, ``response.in_progress``, then per output item
+Rendering: a script -> the exact event sequence and the final Response object. The stream is
+``response.created``, ``response.in_progress``, then per output item
 ``output_item.added`` .. its own events .. ``output_item.done``, then ``response.completed``
 (``response.incomplete`` when the output was cut at ``max_output_tokens``). Every event carries a
 ``sequence_number`` counting from 0.
@@ -8,19 +9,18 @@ The stream is ``response.created``, ``response.in_progress``, then per output it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from ..faults import StreamErrorKind
-from ..script import (
-    ReasoningPart,
-    Script,
-    TextPart,
-    ToolCallPart,
-    WebSearchPart,
-    output_usage,
-)
-from .common import (
+from pydantic import ValidationError
+
+import modelwire.native.responses as native
+
+from ..echo import RequestView, ToolSpec, count_input_tokens, text_of
+from ..errors import ErrorShape, openai_error, openai_validation_error
+from ..faults import StreamErrorEffect, StreamErrorKind
+from ..handlers import Refusal
+from ..rendering import (
     RenderContext,
     Rendered,
     copy_json,
@@ -29,6 +29,20 @@ from .common import (
     split_deltas,
     split_json,
 )
+from ..script import (
+    ReasoningPart,
+    Script,
+    TextPart,
+    ToolCallPart,
+    WebSearchPart,
+    output_usage,
+)
+from ..services import authenticate_openai, incorrect_openai_key
+from ..signing import Signer
+from .base import Credential, EmulatedApi, ReplayError, text_of_all
+
+if TYPE_CHECKING:
+    from ..state import ServerState
 
 DEFAULT_MODEL = "gpt-5"
 
@@ -344,3 +358,265 @@ def status_for_failure(kind: StreamErrorKind) -> int:
     return {"overloaded_error": 503, "rate_limit_error": 429, "invalid_request_error": 400}.get(
         kind, 500
     )
+
+
+# -- reading a request for the echo model ----------------------------------------------------------
+
+
+def view_request(body: Mapping[str, Any]) -> RequestView:
+    view = RequestView()
+    raw_input = body.get("input")
+    items: list[Any] = [raw_input] if isinstance(raw_input, str) else list(raw_input or [])
+    names: dict[str, str] = {}
+    trailing_outputs: list[tuple[str, str]] = []
+    for item in items:
+        if isinstance(item, str):
+            view.last_user_text, trailing_outputs = item, []
+            continue
+        if not isinstance(item, Mapping):
+            continue
+        kind = item.get("type", "message")
+        if kind == "message" and item.get("role") == "user":
+            view.last_user_text = text_of(item.get("content"), ("input_text",))
+            trailing_outputs = []
+        elif kind in ("function_call", "custom_tool_call"):
+            names[str(item.get("call_id"))] = str(item.get("name"))
+        elif kind in ("function_call_output", "custom_tool_call_output"):
+            output = item.get("output")
+            text = output if isinstance(output, str) else text_of(output, ("input_text",))
+            trailing_outputs.append((names.get(str(item.get("call_id")), "tool"), text))
+    last = items[-1] if items else None
+    if isinstance(last, Mapping) and last.get("type") in (
+        "function_call_output",
+        "custom_tool_call_output",
+    ):
+        view.tool_results = trailing_outputs
+    for tool in body.get("tools") or []:
+        kind = tool.get("type")
+        if kind == "function":
+            view.tools.append(ToolSpec(str(tool["name"]), tool.get("parameters") or {}))
+        elif isinstance(kind, str) and kind.startswith("web_search"):
+            view.web_search = True
+    choice = body.get("tool_choice")
+    if choice == "none":
+        view.tool_choice_none = True
+    elif choice == "required":
+        view.tool_required = True
+    elif isinstance(choice, Mapping):
+        if choice.get("type") == "function":
+            view.forced_tool = str(choice.get("name"))
+        elif choice.get("type") == "allowed_tools":
+            view.allowed_tools = {str(t.get("name")) for t in choice.get("tools") or []}
+            view.tool_required = choice.get("mode") == "required"
+    view.parallel_tool_calls = body.get("parallel_tool_calls") is not False
+    reasoning = body.get("reasoning")
+    view.reasoning = isinstance(reasoning, Mapping) and reasoning.get("effort") != "none"
+    text_format = (body.get("text") or {}).get("format") or {}
+    if text_format.get("type") == "json_schema":
+        view.output_schema = text_format.get("schema") or {}
+    view.json_mode = text_format.get("type") == "json_object"
+    view.input_tokens = count_input_tokens(body.get("instructions"), raw_input, body.get("tools"))
+    view.max_output_tokens = body.get("max_output_tokens")
+    return view
+
+
+# -- replay rules ----------------------------------------------------------------------------------
+
+
+def check_replay(
+    body: Mapping[str, Any],
+    signer: Signer,
+    context: Sequence[Mapping[str, Any]],
+    stored_reasoning: set[str],
+) -> ReplayError | None:
+    """``context``: items of the ``previous_response_id`` chain; ``stored_reasoning``: the ids of
+    reasoning items kept by stored responses (the only ones that may come back without
+    ``encrypted_content``)."""
+    raw_input = body.get("input")
+    items = [i for i in raw_input if isinstance(i, Mapping)] if isinstance(raw_input, list) else []
+    calls = {
+        str(item.get("call_id"))
+        for item in context
+        if item.get("type") in ("function_call", "custom_tool_call")
+    }
+    for index, item in enumerate(items):
+        kind = item.get("type")
+        if kind == "reasoning":
+            encrypted = item.get("encrypted_content")
+            if isinstance(encrypted, str):
+                if not signer.verify_encrypted_reasoning(encrypted):
+                    return ReplayError(
+                        f"The encrypted content for item {item.get('id')} could not be verified.",
+                        param=f"input[{index}].encrypted_content",
+                        code="invalid_encrypted_content",
+                    )
+            elif str(item.get("id")) not in stored_reasoning:
+                return ReplayError(
+                    f"Item with id '{item.get('id')}' not found. Items are not persisted when "
+                    "`store` is set to false. Try again with `store` set to true, or remove this "
+                    "item from your input.",
+                    status=404,
+                    param="input",
+                )
+        elif kind in ("function_call", "custom_tool_call"):
+            calls.add(str(item.get("call_id")))
+        elif kind in ("function_call_output", "custom_tool_call_output"):
+            call_id = str(item.get("call_id"))
+            if call_id not in calls:
+                return ReplayError(
+                    f"No tool call found for function call output with call_id {call_id}.",
+                    param="input",
+                )
+    return None
+
+
+# -- the service's rules ---------------------------------------------------------------------------
+
+_OPENAI_BAD_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using "
+    "your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not "
+    "valid JSON. If you have trouble figuring out how to fix this, please contact us through our "
+    "help center at help.openai.com.)"
+)
+
+
+def openai_bad_json() -> Refusal:
+    return Refusal(400, openai_error(_OPENAI_BAD_JSON))
+
+
+def openai_too_large(limit: int) -> dict[str, Any]:
+    return openai_error(
+        f"Request too large: the body is above the limit of {limit} bytes.",
+        code="request_too_large",
+    )
+
+
+def openai_not_found(method: str, path: str) -> dict[str, Any]:
+    return openai_error(f"Invalid URL ({method} {path})")
+
+
+def replay_refusal(error: ReplayError) -> Refusal:
+    return Refusal(error.status, openai_error(error.message, param=error.param, code=error.code))
+
+
+def check_rules(body: Mapping[str, Any], state: ServerState) -> Refusal | None:
+    """Responses' rules beyond the schema: a model, "json" for json_object, a known previous id."""
+    if not body.get("model") and not body.get("prompt"):
+        return Refusal(
+            400,
+            openai_error(
+                "Missing required parameter: 'model'.",
+                param="model",
+                code="missing_required_parameter",
+            ),
+        )
+    text_format = (body.get("text") or {}).get("format") or {}
+    if (
+        text_format.get("type") == "json_object"
+        and "json" not in text_of_all([body.get("input"), body.get("instructions")]).lower()
+    ):
+        return Refusal(
+            400,
+            openai_error(
+                "Response input messages must contain the word 'json' in some form to use "
+                "'text.format' of type 'json_object'.",
+                param="input",
+            ),
+        )
+    previous = body.get("previous_response_id")
+    if previous is not None:
+        with state.lock:
+            known = previous in state.stored_responses
+        if not known:
+            return Refusal(
+                404,
+                openai_error(
+                    f"Previous response with id '{previous}' not found.",
+                    param="previous_response_id",
+                    code="previous_response_not_found",
+                ),
+            )
+    with state.lock:
+        context = list(state.stored_responses.get(body.get("previous_response_id") or "", []))
+        stored = set(state.stored_reasoning)
+    error = check_replay(body, state.signer, context, stored)
+    return replay_refusal(error) if error is not None else None
+
+
+class ResponsesApi(EmulatedApi):
+    """OpenAI's Responses API with an API key."""
+
+    name = "responses"
+    path = "/v1/responses"
+    request_model = native.REQUEST_MODEL
+    error_shape: ErrorShape = "openai"
+    non_json_event = b'event: response.output_text.delta\ndata: {"type": "response.output\n\n'
+
+    def authenticate(
+        self, headers: Mapping[str, str], state: ServerState, request_id: str
+    ) -> Credential | Refusal:
+        return authenticate_openai(headers, state)
+
+    def expired(self, credential: Credential, state: ServerState, request_id: str) -> Refusal:
+        return Refusal(401, incorrect_openai_key(credential.secret))
+
+    def bad_json(self, request_id: str) -> Refusal:
+        return openai_bad_json()
+
+    def schema_refusal(self, error: ValidationError, body: Any, request_id: str) -> Refusal:
+        return Refusal(400, openai_validation_error(error, body, "brackets"))
+
+    def check(
+        self,
+        body: Mapping[str, Any],
+        headers: Mapping[str, str],
+        credential: Credential,
+        state: ServerState,
+        request_id: str,
+    ) -> Refusal | None:
+        return check_rules(body, state)
+
+    def view(self, body: Mapping[str, Any]) -> RequestView:
+        return view_request(body)
+
+    def render(self, body: Mapping[str, Any], script: Script, ctx: RenderContext) -> Rendered:
+        return render(body, script, ctx)
+
+    def answered(self, body: Mapping[str, Any], rendered: Rendered, state: ServerState) -> None:
+        if body.get("store") is not False:
+            store_response(body, rendered.final, state)
+
+    def failure_events(
+        self, rendered: Rendered, sent: list[dict[str, Any]], failure: StreamErrorEffect
+    ) -> list[dict[str, Any]]:
+        return failure_events(
+            rendered, sent, failure.kind, failure.message, failure.responses_event
+        )
+
+    def failure_status(self, kind: StreamErrorKind) -> int:
+        return status_for_failure(kind)
+
+    def not_found(self, method: str, path: str, request_id: str) -> Any:
+        return openai_not_found(method, path)
+
+    def too_large(self, limit: int, request_id: str) -> Any:
+        return openai_too_large(limit)
+
+
+def store_response(body: Mapping[str, Any], final: Mapping[str, Any], state: ServerState) -> None:
+    """Keep a response (and the conversation up to it) for ``previous_response_id``."""
+    raw_input = body.get("input")
+    if isinstance(raw_input, str):
+        items: list[Mapping[str, Any]] = [{"type": "message", "role": "user", "content": raw_input}]
+    else:
+        items = [i for i in raw_input or [] if isinstance(i, Mapping)]
+    output = [i for i in final.get("output") or [] if isinstance(i, Mapping)]
+    with state.lock:
+        previous = state.stored_responses.get(body.get("previous_response_id") or "", [])
+        state.stored_responses[str(final["id"])] = [*previous, *items, *output]
+        state.stored_reasoning.update(
+            str(item["id"]) for item in output if item.get("type") == "reasoning"
+        )
+
+
+API = ResponsesApi()
