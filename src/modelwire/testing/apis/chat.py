@@ -284,6 +284,41 @@ def _unanswered(index: int, pending: list[str]) -> ReplayError:
 
 # -- the service's rules ---------------------------------------------------------------------------
 
+#: Fields of the assistant message the service sends that a client sends back as they came (the
+#: official SDKs' tool loop appends ``completion.choices[0].message`` to the history), though the
+#: request reference lists them not (``audio``: only as the reference ``{"id"}``). The service
+#: takes them back, so the emulator does: each is checked against the response message model.
+ECHOED_MESSAGE_FIELDS = ("annotations", "audio", "reasoning_content", "reasoning")
+
+
+def without_echoes(body: Mapping[str, Any]) -> Any:
+    """The body as the request model reads it: in every assistant message, the fields only the
+    response defines set aside once they validate as the response message's (``audio`` is kept as
+    its id). A field that does not validate stays, for the request model to refuse."""
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return body
+    read: list[Any] = []
+    for message in messages:
+        echoed = (
+            {key: message[key] for key in ECHOED_MESSAGE_FIELDS if key in message}
+            if isinstance(message, Mapping) and message.get("role") == "assistant"
+            else {}
+        )
+        try:
+            native.ChatCompletionMessage.model_validate({"role": "assistant", **echoed})
+        except ValidationError:
+            echoed = {}
+        if not echoed:
+            read.append(message)
+            continue
+        kept = {key: value for key, value in message.items() if key not in echoed}
+        audio = echoed.get("audio")
+        if isinstance(audio, Mapping):
+            kept["audio"] = {"id": audio["id"]}
+        read.append(kept)
+    return {**body, "messages": read}
+
 
 def check_rules(body: Mapping[str, Any]) -> Refusal | None:
     if body.get("stream_options") is not None and body.get("stream") is not True:
@@ -335,6 +370,13 @@ class ChatApi(EmulatedApi):
 
     def bad_json(self, request_id: str) -> Refusal:
         return openai_bad_json()
+
+    def validate_schema(
+        self, body: Any, headers: Mapping[str, str], request_id: str
+    ) -> Refusal | None:
+        if isinstance(body, Mapping):
+            body = without_echoes(body)
+        return super().validate_schema(body, headers, request_id)
 
     def schema_refusal(self, error: ValidationError, body: Any, request_id: str) -> Refusal:
         return Refusal(400, openai_validation_error(error, body, "dotted-brackets"))
