@@ -1,4 +1,5 @@
-"""The emulator's routing table: every emulated API's routes, both OAuth servers, and a 404."""
+"""The emulator's routing table: every emulated API's routes, the model lists, both OAuth
+servers, and a 404."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .apis import EMULATED_APIS, EmulatedApi
 from .delivery import ConnectionRegistry
 from .errors import oauth_error
 from .handlers import BodyTooLarge, ClientGone, Handlers
+from .models import ModelsRoutes
 from .oauth import OAuthRoutes
 from .serving import ApiServer
 from .state import ServerState
@@ -71,6 +73,11 @@ def create_app(state: ServerState, connections: ConnectionRegistry) -> Starlette
             Route(endpoint.path, server.serve(endpoint), methods=[endpoint.method])
             for endpoint in api.endpoints()
         )
+    models = ModelsRoutes(state, connections)
+    routes += [
+        Route("/v1/models", models.list, methods=["GET"]),
+        Route("/v1/models/{model_id:path}", models.retrieve, methods=["GET"]),
+    ]
     oauth = OAuthRoutes(state, connections)
     routes += [
         Route("/oauth/authorize", _quiet(oauth.chatgpt_authorize), methods=["GET"]),

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from .delivery import ConnectionRegistry, JSONAnswer
-from .faults import ExpireTokenEffect, Fault, ResetEffect, StallEffect, StatusEffect
+from .faults import Fault, ResetEffect, StallEffect, StatusEffect, replaces_answer
 from .recording import RecordedHeaders, RecordedRequest
 from .rendering import dumps
 from .state import Answer, ServerState
@@ -60,9 +60,7 @@ def has_reset(answer: Answer) -> bool:
 def is_early_fault(answer: Answer) -> bool:
     """A fault that replaces the answer (status, expired token) or delays the headers."""
     return isinstance(answer, Fault) and any(
-        isinstance(e, StatusEffect | ExpireTokenEffect)
-        or (isinstance(e, StallEffect) and e.after_events is None)
-        for e in answer.effects
+        replaces_answer(e) and not isinstance(e, ResetEffect) for e in answer.effects
     )
 
 

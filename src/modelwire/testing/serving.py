@@ -127,26 +127,32 @@ class ApiServer(Handlers):
         body = record.json
         if record.body and body is None:
             return self._refuse(record, api.bad_json(request_id), family, request_id)
-        refused = self._check_request(body, record, credential, request_id)
-        if refused is not None:
-            return self._refuse(record, refused, family, request_id)
-        assert isinstance(body, dict)
+        checked = self._check_request(body, record, credential, request_id)
+        if isinstance(checked, Refusal):
+            return self._refuse(record, checked, family, request_id)
 
         answer = carried if carried is not None else self.state.take(api.name)
-        return self._answer(record, body, answer, family, request_id)
+        return self._answer(record, checked, answer, family, request_id)
 
     def _check_request(
         self, body: Any, record: RecordedRequest, credential: Credential, request_id: str
-    ) -> Refusal | None:
+    ) -> dict[str, Any] | Refusal:
+        """The whole request, once it passed every check the service makes; or its refusal."""
         api, headers = self.api, record.headers
         before = api.before_schema(body if isinstance(body, dict) else {}, headers, request_id)
         if before is not None:
             return before
+        if isinstance(body, dict):
+            expanded = api.expand(body, headers, self.state, request_id)
+            if isinstance(expanded, Refusal):
+                return expanded
+            body = expanded
         refused = api.validate_schema(body, headers, request_id)
         if refused is not None:
             return refused
         assert isinstance(body, dict)
-        return api.check(body, headers, credential, self.state, request_id)
+        refused = api.check(body, headers, credential, self.state, request_id)
+        return refused if refused is not None else body
 
     def _status_fault(
         self, record: RecordedRequest, effect: StatusEffect, family: str, request_id: str

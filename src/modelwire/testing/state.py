@@ -64,6 +64,11 @@ class ServerState:
         # Responses kept for previous_response_id: id -> the items of the conversation so far.
         self.stored_responses: dict[str, list[Mapping[str, Any]]] = {}
         self.stored_reasoning: set[str] = set()
+        # Stored Responses objects and their input items (retrieve, input_items), by id.
+        self.response_objects: dict[str, dict[str, Any]] = {}
+        self.response_inputs: dict[str, list[dict[str, Any]]] = {}
+        # Messages threads (the message-threads beta): id of the last reply -> the conversation.
+        self.message_threads: dict[str, dict[str, Any]] = {}
         self.usage_by_family: Counter[str] = Counter()  # requests per API family
         self.tokens_by_family: Counter[str] = Counter()
 
@@ -137,6 +142,9 @@ class ServerState:
             self.token_calls.clear()
             self.stored_responses.clear()
             self.stored_reasoning.clear()
+            self.response_objects.clear()
+            self.response_inputs.clear()
+            self.message_threads.clear()
             self.usage_by_family.clear()
             self.tokens_by_family.clear()
         self.tokens.reset()

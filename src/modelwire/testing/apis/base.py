@@ -142,6 +142,17 @@ class EmulatedApi(ABC):
         """Checks the service makes before it reads the body (required headers)."""
         return None
 
+    def expand(
+        self,
+        body: dict[str, Any],
+        headers: Mapping[str, str],
+        state: ServerState,
+        request_id: str,
+    ) -> dict[str, Any] | Refusal:
+        """The whole request, when it refers to state the server holds (a Messages thread sends
+        only the new turn); validation and the answer then see the whole request."""
+        return body
+
     def validate_schema(
         self, body: Any, headers: Mapping[str, str], request_id: str
     ) -> Refusal | None:

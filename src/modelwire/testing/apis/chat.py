@@ -120,7 +120,7 @@ def render(request: Mapping[str, Any], script: Script, ctx: RenderContext) -> Re
         "prompt_tokens": ctx.input_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": ctx.input_tokens + completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0, "audio_tokens": 0},
         "completion_tokens_details": {
             "reasoning_tokens": usage.reasoning_tokens * choices,
             "audio_tokens": 0,

@@ -8,14 +8,14 @@ bodies (``{"detail": ...}``, OpenAI-style bodies for token problems, plan-usage 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import detail_error, openai_error
 from ..handlers import Refusal
 from ..rendering import Rendered
 from ..services import bearer
-from .base import Credential
+from .base import Credential, Endpoint
 from .responses import ResponsesApi, check_rules
 
 if TYPE_CHECKING:
@@ -29,6 +29,9 @@ class ChatGptBackend(ResponsesApi):
     path = "/backend-api/codex/responses"
     error_shape = "chatgpt"
     family = "chatgpt"
+
+    def endpoints(self) -> Sequence[Endpoint]:
+        return ()  # nothing is stored, so there is nothing to retrieve
 
     def claims(self, path: str, headers: Mapping[str, str]) -> bool:
         return path.startswith("/backend-api/")

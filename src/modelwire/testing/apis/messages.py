@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -30,9 +30,9 @@ from ..script import (
     WebSearchPart,
     output_usage,
 )
-from ..services import CLAUDE_CODE_IDENTITY, CLAUDE_EXPIRED, authenticate_anthropic
+from ..services import CLAUDE_CODE_IDENTITY, CLAUDE_EXPIRED, authenticate_anthropic, betas
 from ..signing import Signer
-from .base import Credential, EmulatedApi, ReplayError
+from .base import Call, Credential, EmulatedApi, Endpoint, ReplayError, Reply
 
 if TYPE_CHECKING:
     from ..ids import IdFactory
@@ -169,7 +169,7 @@ def render(request: Mapping[str, Any], script: Script, ctx: RenderContext) -> Re
         "output_tokens": usage.output_tokens,
     }
     if searches:
-        delta_usage["server_tool_use"] = {"web_search_requests": searches}
+        delta_usage["server_tool_use"] = {"web_search_requests": searches, "web_fetch_requests": 0}
     events.append(
         {
             "type": "message_delta",
@@ -181,7 +181,7 @@ def render(request: Mapping[str, Any], script: Script, ctx: RenderContext) -> Re
 
     final_usage = {**start_usage, "output_tokens": usage.output_tokens}
     if searches:
-        final_usage["server_tool_use"] = {"web_search_requests": searches}
+        final_usage["server_tool_use"] = {"web_search_requests": searches, "web_fetch_requests": 0}
     final = {
         "id": message_id,
         "type": "message",
@@ -433,6 +433,125 @@ def check_rules(
     return None
 
 
+#: Request fields a beta adds, by the beta's name in ``anthropic-beta``: a request naming the beta
+#: may send them (the anthropic SDK's beta request params; its tool runner sends ``thread``).
+BETA_FIELDS: dict[str, tuple[str, ...]] = {
+    "message-threads-2026-08-12": ("thread",),
+    "compact-2026-01-12": ("compaction",),
+    "compact-2026-09-04": ("compaction",),
+    "server-side-fallback-2026-06-01": ("fallbacks",),
+    "server-side-fallback-2026-07-01": ("fallbacks",),
+    "fallback-credit-2026-06-01": ("fallback_credit_token",),
+    "fallback-credit-2026-07-01": ("fallback_credit_token",),
+    "user-profiles-billing-2026-10-01": ("billing_policy",),
+}
+#: Fields a thread holds from its first request: a ``continue`` takes them from the thread.
+THREAD_FIELDS = ("system", "tools")
+
+
+def beta_fields(headers: Mapping[str, str]) -> set[str]:
+    """The request fields the betas named in the request's ``anthropic-beta`` header add."""
+    return {field for beta in betas(headers) for field in BETA_FIELDS.get(beta, ())}
+
+
+def without_beta_fields(body: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any]:
+    allowed = beta_fields(headers)
+    return {key: value for key, value in body.items() if key not in allowed}
+
+
+def _invalid(message: str, request_id: str, **details: str) -> Refusal:
+    body = anthropic_error("invalid_request_error", message, request_id)
+    if details:
+        body["error"]["details"] = details
+    return Refusal(400, body)
+
+
+def expand_thread(
+    body: dict[str, Any], headers: Mapping[str, str], state: ServerState, request_id: str
+) -> dict[str, Any] | Refusal:
+    """A ``thread: {"type": "continue", ...}`` request as the whole conversation it continues."""
+    thread = body.get("thread")
+    if "thread" not in beta_fields(headers) or not isinstance(thread, Mapping):
+        return body
+    if thread.get("type") == "create" and set(thread) == {"type"}:
+        return body
+    previous = thread.get("previous_message_id")
+    if thread.get("type") != "continue" or not isinstance(previous, str) or len(thread) != 2:
+        return _invalid(
+            'thread: Input should be {"type": "create"} or {"type": "continue", '
+            '"previous_message_id": "..."}',
+            request_id,
+        )
+    repeated = [field for field in THREAD_FIELDS if field in body]
+    if repeated:
+        return _invalid(
+            f"{repeated[0]}: cannot be set when continuing a thread; the thread keeps the "
+            "value of its first request",
+            request_id,
+        )
+    with state.lock:
+        held = state.message_threads.get(previous)
+        if held is not None and held["continued"]:
+            held = None
+            code = "thread_already_continued"
+        else:
+            code = "thread_not_found"
+        if held is not None:
+            held["continued"] = True
+    if held is None:
+        message = f"thread: no thread ends with the message {previous!r}"
+        refusal = _invalid(message, request_id, error_code=code)
+        return Refusal(404 if code == "thread_not_found" else 409, refusal.body)
+    expanded = {key: value for key, value in body.items() if key != "messages"}
+    expanded["messages"] = [*held["messages"], *(body.get("messages") or [])]
+    for field in THREAD_FIELDS:
+        if held[field] is not None:
+            expanded[field] = held[field]
+    return expanded
+
+
+def keep_thread(body: Mapping[str, Any], final: Mapping[str, Any], state: ServerState) -> None:
+    """Hold a threaded conversation under the id of its latest reply."""
+    thread = body.get("thread")
+    if not isinstance(thread, Mapping):
+        return
+    reply = {"role": "assistant", "content": final.get("content") or []}
+    with state.lock:
+        state.message_threads[str(final["id"])] = {
+            "messages": [*(body.get("messages") or []), reply],
+            "system": body.get("system"),
+            "tools": body.get("tools"),
+            "continued": False,
+        }
+
+
+def count_tokens(call: Call) -> Reply:
+    """``POST /v1/messages/count_tokens``: the input tokens of a Messages request (words); the
+    body is a create request without ``max_tokens``."""
+    record, request_id = call.record, call.request_id
+    headers = record.headers
+    if not headers.get("anthropic-version"):
+        refusal = _invalid("anthropic-version: header is required", request_id)
+        return refusal.status, refusal.body
+    body = record.json
+    if not isinstance(body, Mapping):
+        return 400, anthropic_error("invalid_request_error", "Invalid JSON", request_id)
+    if "max_tokens" in body:
+        message = "max_tokens: Extra inputs are not permitted"
+        return 400, anthropic_error("invalid_request_error", message, request_id)
+    checked = without_beta_fields(body, headers)
+    try:
+        native.REQUEST_MODEL.model_validate({**checked, "max_tokens": 1})
+    except ValidationError as error:
+        message = anthropic_validation_message(error, checked)
+        return 400, anthropic_error("invalid_request_error", message, request_id)
+    tokens = count_input_tokens(body.get("system"), body.get("messages"), body.get("tools"))
+    return 200, {"input_tokens": tokens}
+
+
+ENDPOINTS = (Endpoint("/v1/messages/count_tokens", "POST", count_tokens),)
+
+
 class MessagesApi(EmulatedApi):
     """Anthropic's Messages API: an API key, or a Claude sign-in token."""
 
@@ -473,6 +592,28 @@ class MessagesApi(EmulatedApi):
             message = "anthropic-version: header is required"
             return Refusal(400, anthropic_error("invalid_request_error", message, request_id))
         return None
+
+    def endpoints(self) -> Sequence[Endpoint]:
+        return ENDPOINTS
+
+    def expand(
+        self,
+        body: dict[str, Any],
+        headers: Mapping[str, str],
+        state: ServerState,
+        request_id: str,
+    ) -> dict[str, Any] | Refusal:
+        return expand_thread(body, headers, state, request_id)
+
+    def validate_schema(
+        self, body: Any, headers: Mapping[str, str], request_id: str
+    ) -> Refusal | None:
+        if isinstance(body, Mapping):
+            body = without_beta_fields(body, headers)
+        return super().validate_schema(body, headers, request_id)
+
+    def answered(self, body: Mapping[str, Any], rendered: Rendered, state: ServerState) -> None:
+        keep_thread(body, rendered.final, state)
 
     def schema_refusal(self, error: ValidationError, body: Any, request_id: str) -> Refusal:
         message = anthropic_validation_message(error, body)

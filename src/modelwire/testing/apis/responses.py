@@ -9,6 +9,7 @@ Rendering: a script -> the exact event sequence and the final Response object. T
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ from ..script import (
 )
 from ..services import authenticate_openai, incorrect_openai_key
 from ..signing import Signer
-from .base import Credential, EmulatedApi, ReplayError, text_of_all
+from .base import Call, Credential, EmulatedApi, Endpoint, ReplayError, Reply, text_of_all
 
 if TYPE_CHECKING:
     from ..state import ServerState
@@ -101,7 +102,6 @@ def _base_response(
         ),
         "safety_identifier": request.get("safety_identifier"),
         "service_tier": request.get("service_tier") or "auto",
-        "store": request.get("store") is not False,
         "temperature": request.get("temperature", 1.0),
         "text": text_config,
         "tool_choice": request.get("tool_choice") or "auto",
@@ -150,7 +150,7 @@ def render(request: Mapping[str, Any], script: Script, ctx: RenderContext) -> Re
     final["output"] = output
     final["usage"] = {
         "input_tokens": ctx.input_tokens,
-        "input_tokens_details": {"cached_tokens": 0},
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
         "output_tokens": usage.output_tokens,
         "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
         "total_tokens": ctx.input_tokens + usage.output_tokens,
@@ -546,6 +546,9 @@ def check_rules(body: Mapping[str, Any], state: ServerState) -> Refusal | None:
 class ResponsesApi(EmulatedApi):
     """OpenAI's Responses API with an API key."""
 
+    def endpoints(self) -> Sequence[Endpoint]:
+        return ENDPOINTS
+
     name = "responses"
     path = "/v1/responses"
     request_model = native.REQUEST_MODEL
@@ -611,12 +614,127 @@ def store_response(body: Mapping[str, Any], final: Mapping[str, Any], state: Ser
     else:
         items = [i for i in raw_input or [] if isinstance(i, Mapping)]
     output = [i for i in final.get("output") or [] if isinstance(i, Mapping)]
+    response_id = str(final["id"])
+    inputs = [_as_stored_item(item, f"{response_id}:{index}") for index, item in enumerate(items)]
     with state.lock:
         previous = state.stored_responses.get(body.get("previous_response_id") or "", [])
-        state.stored_responses[str(final["id"])] = [*previous, *items, *output]
+        state.stored_responses[response_id] = [*previous, *items, *output]
         state.stored_reasoning.update(
             str(item["id"]) for item in output if item.get("type") == "reasoning"
         )
+        state.response_objects[response_id] = dict(final)
+        state.response_inputs[response_id] = inputs
+
+
+#: Id prefixes of stored input items that came without an id, by item type.
+_STORED_ID_PREFIXES = {"message": "msg_", "function_call_output": "fco_"}
+
+
+def _as_stored_item(item: Mapping[str, Any], seed: str) -> dict[str, Any]:
+    """An input item as ``input_items`` lists it: with an id and a status, its text as parts."""
+    stored = dict(item)
+    kind = str(stored.setdefault("type", "message"))
+    if "id" not in stored:
+        digest = hashlib.sha256(seed.encode()).hexdigest()[:48]
+        stored["id"] = _STORED_ID_PREFIXES.get(kind, "item_") + digest
+    if kind == "message":
+        content = stored.get("content")
+        if isinstance(content, str):
+            if stored.get("role") == "assistant":
+                stored["content"] = [{"type": "output_text", "text": content, "annotations": []}]
+            else:
+                stored["content"] = [{"type": "input_text", "text": content}]
+    if kind in ("message", "function_call_output"):
+        stored.setdefault("status", "completed")
+    return stored
+
+
+# -- the endpoints beside the model call -----------------------------------------------------------
+
+
+def _response_not_found(response_id: str) -> Reply:
+    message = f"Response with id '{response_id}' not found."
+    return 404, openai_error(message, param="response_id")
+
+
+def retrieve(call: Call) -> Reply:
+    """``GET /v1/responses/{response_id}``: a stored response as it ended."""
+    response_id = call.path_params["response_id"]
+    with call.state.lock:
+        found = call.state.response_objects.get(response_id)
+    return (200, found) if found is not None else _response_not_found(response_id)
+
+
+def delete(call: Call) -> Reply:
+    """``DELETE /v1/responses/{response_id}``: forget a stored response."""
+    response_id = call.path_params["response_id"]
+    state = call.state
+    with state.lock:
+        found = state.response_objects.pop(response_id, None)
+        state.response_inputs.pop(response_id, None)
+        state.stored_responses.pop(response_id, None)
+    if found is None:
+        return _response_not_found(response_id)
+    return 200, {"id": response_id, "object": "response.deleted", "deleted": True}
+
+
+def cancel(call: Call) -> Reply:
+    """``POST /v1/responses/{response_id}/cancel``: only a background response can be cancelled;
+    the emulator's answers are complete at once, so one comes back as it ended."""
+    response_id = call.path_params["response_id"]
+    with call.state.lock:
+        found = call.state.response_objects.get(response_id)
+    if found is None:
+        return _response_not_found(response_id)
+    if not found.get("background"):
+        message = "Only responses created with background=true can be cancelled."
+        return 400, openai_error(message, param="response_id")
+    return 200, found
+
+
+def input_items(call: Call) -> Reply:
+    """``GET /v1/responses/{response_id}/input_items``: the input of a stored response, a page
+    at a time (``limit``, ``after``, ``order``: ``desc`` by default, as the service lists them)."""
+    response_id = call.path_params["response_id"]
+    with call.state.lock:
+        items = call.state.response_inputs.get(response_id)
+    if items is None:
+        return _response_not_found(response_id)
+    query = call.record.query
+    ordered = list(items) if query.get("order") == "asc" else list(reversed(items))
+    after = query.get("after")
+    if after is not None:
+        ids = [item["id"] for item in ordered]
+        ordered = ordered[ids.index(after) + 1 :] if after in ids else []
+    limit = int(query["limit"]) if query.get("limit", "").isdigit() else 20
+    page = ordered[: max(min(limit, 100), 1)]
+    return 200, {
+        "object": "list",
+        "data": page,
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+        "has_more": len(ordered) > len(page),
+    }
+
+
+def count_tokens(call: Call) -> Reply:
+    """``POST /v1/responses/input_tokens``: the input tokens a request would use (words)."""
+    body = call.record.json
+    if call.record.body and body is None:
+        return 400, openai_bad_json().body
+    if not isinstance(body, Mapping):
+        body = {}
+    tokens = count_input_tokens(body.get("instructions"), body.get("input"), body.get("tools"))
+    return 200, {"object": "response.input_tokens", "input_tokens": tokens}
+
+
+ENDPOINTS = (
+    Endpoint("/v1/responses/input_tokens", "POST", count_tokens),
+    Endpoint("/v1/responses/{response_id}", "GET", retrieve),
+    Endpoint("/v1/responses/{response_id}", "DELETE", delete),
+    Endpoint("/v1/responses/{response_id}/cancel", "POST", cancel),
+    Endpoint("/v1/responses/{response_id}/input_items", "GET", input_items),
+)
 
 
 API = ResponsesApi()
