@@ -174,7 +174,7 @@ class ApiServer(Handlers):
         request_id: str,
     ) -> Response:
         api = self.api
-        view = api.view(body)
+        view = api.view(body, self.state)
         effects: list[Effect] = []
         if isinstance(answer, Script):
             script = answer
