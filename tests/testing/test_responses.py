@@ -84,9 +84,9 @@ def test_an_invalid_role_names_the_field(fake_server: FakeServer, http: httpx2.C
 
 
 def test_a_missing_field_names_the_field(fake_server: FakeServer, http: httpx2.Client) -> None:
-    body = {"input": [{"type": "function_call_output", "output": "sunny"}]}
+    body = {"input": [{"type": "function_call_output", "call_id": "call_1"}]}
     error = post(http, fake_server, body).json()["error"]
-    assert error["param"] == "input[0].call_id"
+    assert error["param"] == "input[0].output"
     assert error["code"] == "missing_required_parameter"
 
 

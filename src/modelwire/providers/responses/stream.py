@@ -106,6 +106,17 @@ PASS_THROUGH_EVENTS: Final = frozenset(
         "response.mcp_call_arguments.delta",
         "response.mcp_call_arguments.done",
         "response.image_generation_call.partial_image",
+        # Known to the schema since openai 3.57; native-only until the mapper maps them.
+        "response.audio.delta",
+        "response.audio.done",
+        "response.audio.transcript.delta",
+        "response.audio.transcript.done",
+        "response.compaction.compacting",
+        "response.shell_call_command.added",
+        "response.shell_call_command.delta",
+        "response.shell_call_command.done",
+        "response.shell_call_output_content.delta",
+        "response.shell_call_output_content.done",
     )
 )
 
