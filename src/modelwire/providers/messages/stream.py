@@ -195,7 +195,8 @@ class Mapper:
             return [Unknown(API, payload, wire_type if isinstance(wire_type, str) else "unknown")]
         return handler(payload)
 
-    def finish(self) -> list[Event]:
+    def finish(self, *, done: bool = False) -> list[Event]:
+        # ``done`` (Chat's [DONE]) means nothing here: only the API's own end event completes.
         if not self._stopped:
             raise StreamInterruptedError("messages stream ended before message_stop")
         return []

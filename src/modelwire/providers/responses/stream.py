@@ -205,7 +205,8 @@ class Mapper:
             return [Unknown(API, payload, wire_type)]
         return handler(payload)
 
-    def finish(self) -> list[Event]:
+    def finish(self, *, done: bool = False) -> list[Event]:
+        # ``done`` (Chat's [DONE]) means nothing here: only the API's own end event completes.
         if not self._completed:
             raise StreamInterruptedError("the responses stream ended before response.completed")
         return []
