@@ -278,12 +278,11 @@ class Mapper:
 
     def _text_delta(self, payload: dict[str, Any]) -> list[Event]:
         delta = payload.get("delta")
-        if type(delta) is not str:
-            delta = _text(delta, "delta")
         index = payload.get("output_index")
-        if type(index) is not int:
-            index = self._index(payload)
-        return [TextDelta(API, payload, delta, index)] if delta else []
+        if type(delta) is str and type(index) is int:
+            return [TextDelta(API, payload, delta, index)]  # the bulk of a stream: no detour
+        delta = _text(delta, "delta")
+        return [TextDelta(API, payload, delta, self._index(payload))] if delta else []
 
     def _refusal_delta(self, payload: dict[str, Any]) -> list[Event]:
         delta = _text(payload.get("delta"), "delta")
