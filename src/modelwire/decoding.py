@@ -7,7 +7,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Literal, TypeAlias
 
 from .common.collect import Collector
-from .common.errors import ConfigurationError, ModelwireError, StreamDecodeError, with_partial
+from .common.errors import (
+    ConfigurationError,
+    ErrorAfterEvents,
+    ModelwireError,
+    StreamDecodeError,
+    with_partial,
+)
 from .common.events import Event
 from .common.response import Response
 from .providers.base import StreamMapper
@@ -99,10 +105,11 @@ class StreamDecoder:
             self._pending_error = None
             raise error
 
-    def _end(self) -> list[Event]:
+    def _end(self, *, done: bool = False) -> list[Event]:
         self._done = True
         try:
-            events = self._mapper.finish()
+            # ``done``: Chat's [DONE] ended the body, which completes a stream without a reason.
+            events = self._mapper.finish(done=done)
         except ModelwireError:
             raise
         except _MALFORMED as error:
@@ -122,7 +129,7 @@ class StreamDecoder:
         add = self.collector.add
         for name, data, offset in frames:
             if data == _DONE:
-                out.extend(self._end())
+                out.extend(self._end(done=True))
                 break
             try:
                 payload = fast_loads(data) if len(data) < BIG_PAYLOAD else frugal_loads(data)
@@ -134,6 +141,12 @@ class StreamDecoder:
                 )
             try:
                 events = mapper_map(name, payload)
+            except ErrorAfterEvents as signal:
+                # The event's own output first, then its error (raised with them in the partial).
+                for event in signal.events:
+                    add(event)
+                    out.append(event)
+                raise signal.error from None
             except ModelwireError:
                 raise
             except _MALFORMED as error:

@@ -371,10 +371,11 @@ def test_empty_body_is_interrupted() -> None:
         list(mw.decode("chat", [b""]))
 
 
-def test_usage_without_any_finish_reason_is_interrupted() -> None:
+def test_a_body_cut_before_any_finish_reason_and_done_is_interrupted() -> None:
     usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    cut = body(chunk({"content": "Hi"}), chunk(choices=[], usage=usage), done=False)
     with pytest.raises(mw.StreamInterruptedError) as caught:
-        decode(chunk({"content": "Hi"}), chunk(choices=[], usage=usage))
+        list(mw.decode("chat", [cut]))
     assert caught.value.partial is not None
     assert caught.value.partial.text == "Hi"
 

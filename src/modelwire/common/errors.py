@@ -151,6 +151,17 @@ class StreamDecodeError(StreamInterruptedError):
         self.offset = offset
 
 
+class ErrorAfterEvents(ModelwireError):
+    """Raised by a stream mapper when one wire event holds output and then an error (a Chat
+    chunk with deltas and an ``error``): the decoder delivers ``events``, then raises ``error``.
+    Never reaches a caller of ``decode`` or of a client."""
+
+    def __init__(self, events: list[Any], error: ModelwireError) -> None:
+        super().__init__(str(error))
+        self.events = events
+        self.error = error
+
+
 def with_partial(error: BaseException, partial: Response) -> None:
     """Attach what was collected to an error raised mid-stream, unless it already has some."""
     if isinstance(error, APIError | APIConnectionError | StreamInterruptedError) and (

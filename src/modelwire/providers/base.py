@@ -11,13 +11,14 @@ class StreamMapper(Protocol):
     """Turns one API's decoded stream payloads into common events.
 
     ``map`` gets each JSON payload (a dict) with its SSE ``event:`` name; ``finish`` is called
-    once when the body ends (after Chat's ``[DONE]``) and raises StreamInterruptedError when the
-    API never said the response was complete. Both return the events in order (usually 0 or 1).
-    In-stream errors raise the typed APIError subclass; the decoder attaches the partial Response.
+    once when the body ends (``done=True`` after Chat's ``[DONE]``) and raises
+    StreamInterruptedError when the API never said the response was complete. Both return the
+    events in order (usually 0 or 1). In-stream errors raise the typed APIError subclass; the
+    decoder attaches the partial Response.
     """
 
     api: str
 
     def map(self, event_name: str | None, payload: dict[str, Any]) -> list[Event]: ...
 
-    def finish(self) -> list[Event]: ...
+    def finish(self, *, done: bool = False) -> list[Event]: ...

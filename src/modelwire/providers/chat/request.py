@@ -122,8 +122,11 @@ def chat_messages(items: list[Item]) -> list[dict[str, Any]]:
     """History items as Chat messages.
 
     Consecutive assistant-side items (text, tool calls) become one assistant message with
-    ``tool_calls``. Reasoning is dropped: Chat takes no reasoning input. Hosted tool calls are
-    dropped: they ran on another provider's side and their effect is in the text that followed.
+    ``tool_calls``. Reasoning is dropped (Chat takes no reasoning input), except the structured
+    reasoning a Chat server sent itself and takes back on the assistant message: LiteLLM's signed
+    ``thinking_blocks`` (Claude behind the proxy needs them on the turn that called a tool) and
+    OpenRouter's ``reasoning_details``. Hosted tool calls are dropped: they ran on another
+    provider's side and their effect is in the text that followed.
     """
     out: list[dict[str, Any]] = []
     assistant: dict[str, Any] | None = None
@@ -155,7 +158,13 @@ def chat_messages(items: list[Item]) -> list[dict[str, Any]]:
                     },
                 }
             )
-        elif isinstance(item, Reasoning | HostedToolCall):
+        elif isinstance(item, Reasoning):
+            returned = _returned_reasoning(item)
+            if returned:
+                assistant = assistant or {"role": "assistant", "content": None}
+                for field, value in returned.items():
+                    assistant[field] = [*assistant.get(field, ()), *value]
+        elif isinstance(item, HostedToolCall):
             continue
         elif isinstance(item, ToolResult):
             flush()
@@ -175,6 +184,21 @@ def chat_messages(items: list[Item]) -> list[dict[str, Any]]:
             raise ConfigurationError(f"cannot send {type(item).__name__} to the Chat API")
     flush()
     return out
+
+
+#: Reasoning fields a Chat server sends on the assistant message and takes back there.
+_RETURNED_REASONING_FIELDS = ("thinking_blocks", "reasoning_details")
+
+
+def _returned_reasoning(item: Reasoning) -> dict[str, list[Any]]:
+    """The structured reasoning of a Chat answer that goes back with the assistant message."""
+    if item.api != API or not item.native:
+        return {}
+    return {
+        field: value
+        for field in _RETURNED_REASONING_FIELDS
+        if isinstance(value := item.native.get(field), list) and value
+    }
 
 
 def _parts(content: str | list[ContentPart]) -> list[ContentPart]:

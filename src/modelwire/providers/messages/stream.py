@@ -11,6 +11,12 @@ The final ``Message`` object is assembled as the official SDK accumulates a stre
 ``message_start``, the closed blocks in index order, then ``message_delta``'s changes and usage.
 A block type the schema does not know is reported as ``Unknown`` and kept, as it started, in the
 final message; its deltas are reported as ``Unknown`` too and not applied.
+
+Compatible servers leave out what the API always sends: a block event without an integer
+``index`` belongs to the block being streamed (a start without one opens the next block), a delta
+without a ``type`` is known by its field (``text``, ``thinking``, ``partial_json``...). Ids and
+names that are not strings are absent; text that is not a string (nor null) makes the event
+malformed: a typed decode error with the partial Response.
 """
 
 from __future__ import annotations
@@ -77,6 +83,39 @@ OPAQUE_BLOCKS = ("container_upload",)
 
 _TOOL_INPUT_BLOCKS = frozenset(("tool_use", *HOSTED_CALL_BLOCKS))
 
+#: A delta's field -> its type, for deltas sent without ``type``.
+_DELTA_TYPE_BY_FIELD = (
+    ("text", "text_delta"),
+    ("thinking", "thinking_delta"),
+    ("partial_json", "input_json_delta"),
+    ("signature", "signature_delta"),
+    ("citation", "citations_delta"),
+)
+
+
+def malformed(field: str, value: object, expected: str = "a string") -> ValueError:
+    """The error for a field of the wrong JSON type; the decoder reports it as a typed
+    StreamDecodeError naming the event and the byte offset."""
+    return ValueError(f"{field} is {type(value).__name__}, not {expected}")
+
+
+def _text(value: object, field: str) -> str:
+    """A text field: the string, or "" when absent or null; any other type is malformed."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    raise malformed(field, value)
+
+
+def _str(value: object) -> str:
+    """An id or a name: the string, or "" when absent or of another type."""
+    return value if type(value) is str else ""
+
+
+def _count(value: object) -> int | None:
+    return value if type(value) is int else None
+
 
 class _OpenBlock:
     """A content block between its start and its stop: the block as started plus its deltas."""
@@ -102,13 +141,13 @@ def usage_from_wire(wire: Payload) -> Usage:
     uncached = wire.get("input_tokens")
     written = wire.get("cache_creation_input_tokens")
     read = wire.get("cache_read_input_tokens")
-    counts = [n for n in (uncached, written, read) if isinstance(n, int)]
+    counts = [n for n in (uncached, written, read) if type(n) is int]
     details = wire.get("output_tokens_details")
     return Usage(
         input_tokens=sum(counts) if counts else None,
-        output_tokens=wire.get("output_tokens"),
-        cached_input_tokens=read,
-        reasoning_tokens=details.get("thinking_tokens") if isinstance(details, dict) else None,
+        output_tokens=_count(wire.get("output_tokens")),
+        cached_input_tokens=_count(read),
+        reasoning_tokens=_count(details.get("thinking_tokens")) if type(details) is dict else None,
         raw=wire,
         api=API,
         schema=USAGE_SCHEMA,
@@ -146,6 +185,8 @@ class Mapper:
         self._closed: dict[int, Payload] = {}  # finished blocks as wire JSON, by index
         self._hosted_names: dict[str, str] = {}  # hosted call id -> tool name, for its result
         self._stopped = False
+        self._next_index = 0  # the index a block start without one gets
+        self._last_started: int | None = None  # for block events without an index
         self._handlers: dict[str, _EventHandler] = {
             "content_block_delta": self._block_delta,
             "content_block_start": self._block_start,
@@ -181,6 +222,8 @@ class Mapper:
         # text_delta and thinking_delta are handled inline in _block_delta (the hot path); a
         # malformed one falls through to Unknown.
         self._deltas: dict[str, tuple[_DeltaHandler, frozenset[str]]] = {
+            "text_delta": (self._text_delta_field, frozenset(("text",))),
+            "thinking_delta": (self._thinking_delta_field, frozenset(("thinking",))),
             "citations_delta": (self._citations_delta, frozenset(("text",))),
             "signature_delta": (self._signature_delta, frozenset(("thinking",))),
             "input_json_delta": (self._input_json_delta, _TOOL_INPUT_BLOCKS),
@@ -195,7 +238,8 @@ class Mapper:
             return [Unknown(API, payload, wire_type if isinstance(wire_type, str) else "unknown")]
         return handler(payload)
 
-    def finish(self) -> list[Event]:
+    def finish(self, *, done: bool = False) -> list[Event]:
+        # ``done`` (Chat's [DONE]) means nothing here: only the API's own end event completes.
         if not self._stopped:
             raise StreamInterruptedError("messages stream ended before message_stop")
         return []
@@ -209,8 +253,14 @@ class Mapper:
         self._message = message
         usage = message.get("usage")
         self._usage_wire = usage if isinstance(usage, dict) else {}
+        message_id, model = message.get("id"), message.get("model")
         return [
-            Created(API, payload, message.get("id"), message.get("model")),
+            Created(
+                API,
+                payload,
+                message_id if type(message_id) is str else None,
+                model if type(model) is str else None,
+            ),
             UsageUpdate(API, payload, usage_from_wire(self._usage_wire)),
         ]
 
@@ -234,13 +284,15 @@ class Mapper:
         self._stopped = True
         message = self._message or {}
         native_reason = self._message_changes.get("stop_reason") or message.get("stop_reason")
+        if type(native_reason) is not str:
+            native_reason = None
         stop_reason = STOP_REASONS.get(native_reason, "other") if native_reason else "other"
         final = self._final_message()
         return [
             Completed(
                 API,
                 payload,
-                message.get("id"),
+                message.get("id") if type(message.get("id")) is str else None,
                 usage_from_wire(self._usage_wire),
                 stop_reason,
                 native_reason,
@@ -275,10 +327,16 @@ class Mapper:
     def _block_start(self, payload: Payload) -> list[Event]:
         index = payload.get("index")
         block = payload.get("content_block")
-        if type(index) is not int or not isinstance(block, dict):
+        if not isinstance(block, dict):
             return [Unknown(API, payload, "content_block_start")]
+        if type(index) is not int:
+            index = self._next_index  # left out: the block after the last one started
+        self._next_index = max(self._next_index, index + 1)
+        self._last_started = index
         kind = block.get("type")
-        kind = kind if isinstance(kind, str) else "unknown"
+        if not isinstance(kind, str):
+            # Left out: a text or thinking block is known by its field.
+            kind = "text" if "text" in block else "thinking" if "thinking" in block else "unknown"
         opened = _OpenBlock(block, kind)
         self._open[index] = opened
         starter = self._starters.get(kind)
@@ -299,17 +357,27 @@ class Mapper:
                     if type(text) is str:
                         opened.fragments.append(text)
                         return [TextDelta(API, payload, text, index)]
+                    return self._text_delta(payload, index, _text(text, "text"), opened)
                 elif kind == "thinking_delta" and opened.kind == "thinking":
                     thinking = delta.get("thinking")
                     if type(thinking) is str:
                         opened.fragments.append(thinking)
                         return [ReasoningDelta(API, payload, thinking, "content", index)]
+                    return self._thinking_delta(payload, index, _text(thinking, "thinking"), opened)
                 elif kind == "input_json_delta" and opened.kind in _TOOL_INPUT_BLOCKS:
                     return self._input_json_delta(payload, index, delta, opened)
-        if type(index) is not int or not isinstance(delta, dict):
+        if not isinstance(delta, dict):
             return [Unknown(API, payload, "content_block_delta")]
+        if type(index) is not int:
+            index = self._last_started  # left out: the block being streamed
+            if index is None:
+                return [Unknown(API, payload, "content_block_delta")]
         delta_type = delta.get("type")
-        delta_type = delta_type if isinstance(delta_type, str) else "unknown"
+        if not isinstance(delta_type, str):
+            # Left out: the delta is known by its field.
+            delta_type = next(
+                (name for field, name in _DELTA_TYPE_BY_FIELD if field in delta), "unknown"
+            )
         opened = self._open.get(index)
         known = self._deltas.get(delta_type)
         if opened is None or known is None or opened.kind not in known[1]:
@@ -319,6 +387,8 @@ class Mapper:
 
     def _block_stop(self, payload: Payload) -> list[Event]:
         index = payload.get("index")
+        if type(index) is not int:
+            index = self._last_started  # left out: the block being streamed
         opened = self._open.pop(index, None) if type(index) is int else None
         if opened is None or type(index) is not int:
             return [Unknown(API, payload, "content_block_stop")]
@@ -353,11 +423,13 @@ class Mapper:
 
     def _start_tool_use(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
         block = opened.block
-        return [ToolCallStarted(API, payload, block.get("id", ""), block.get("name", ""), index)]
+        return [
+            ToolCallStarted(API, payload, _str(block.get("id")), _str(block.get("name")), index)
+        ]
 
     def _start_hosted_call(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
-        call_id: str = opened.block.get("id", "")
-        name: str = opened.block.get("name", "")
+        call_id = _str(opened.block.get("id"))
+        name = _str(opened.block.get("name"))
         self._hosted_names[call_id] = name
         return [HostedToolCall(API, payload, call_id, name, "in_progress", index)]
 
@@ -366,6 +438,33 @@ class Mapper:
         return [HostedToolCall(API, payload, call_id, name, status, index)]
 
     # --- content blocks: deltas ----------------------------------------------------------------
+
+    def _text_delta(
+        self, payload: Payload, index: int, text: str, opened: _OpenBlock
+    ) -> list[Event]:
+        if not text:
+            return self._pass_through(payload)
+        opened.fragments.append(text)
+        return [TextDelta(API, payload, text, index)]
+
+    def _thinking_delta(
+        self, payload: Payload, index: int, thinking: str, opened: _OpenBlock
+    ) -> list[Event]:
+        if not thinking:
+            return self._pass_through(payload)
+        opened.fragments.append(thinking)
+        return [ReasoningDelta(API, payload, thinking, "content", index)]
+
+    def _text_delta_field(
+        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
+    ) -> list[Event]:
+        return self._text_delta(payload, index, _text(delta.get("text"), "text"), opened)
+
+    def _thinking_delta_field(
+        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
+    ) -> list[Event]:
+        thinking = _text(delta.get("thinking"), "thinking")
+        return self._thinking_delta(payload, index, thinking, opened)
 
     def _citations_delta(
         self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
@@ -386,11 +485,11 @@ class Mapper:
     def _input_json_delta(
         self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
     ) -> list[Event]:
-        fragment: str = delta.get("partial_json", "")
+        fragment = _text(delta.get("partial_json"), "partial_json")
         opened.fragments.append(fragment)
         if opened.kind != "tool_use":
             return self._pass_through(payload)  # a hosted call's input: no tool call events
-        call_id: str = opened.block.get("id", "")
+        call_id = _str(opened.block.get("id"))
         return [ToolCallArgumentsDelta(API, payload, call_id, fragment, index)]
 
     # --- content blocks: stops ------------------------------------------------------------------
@@ -422,7 +521,8 @@ class Mapper:
     ) -> list[Event]:
         block = opened.block
         self._closed[index] = block
-        item = Reasoning(redacted_data=block.get("data"), api=API, native=block)
+        data = block.get("data")
+        item = Reasoning(redacted_data=data if type(data) is str else None, api=API, native=block)
         return [ItemDone(API, payload, item, index)]
 
     def _finish_tool_use(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
@@ -433,8 +533,8 @@ class Mapper:
         block = {**started, "input": arguments}
         self._closed[index] = block
         call = ToolCall(
-            id=started.get("id", ""),
-            name=started.get("name", ""),
+            id=_str(started.get("id")),
+            name=_str(started.get("name")),
             arguments=arguments,
             raw_arguments=raw_arguments,
             arguments_error=error,
@@ -449,8 +549,8 @@ class Mapper:
         block = {**started, "input": tool_input}
         self._closed[index] = block
         item = HostedToolItem(
-            id=started.get("id", ""),
-            name=started.get("name", ""),
+            id=_str(started.get("id")),
+            name=_str(started.get("name")),
             # The call is made; its result is the next block (or, after pause_turn, a later turn).
             status="in_progress",
             input=tool_input,
@@ -477,7 +577,7 @@ class Mapper:
     def _describe_result(self, opened: _OpenBlock) -> tuple[str, str, str]:
         """``(call id, tool name, status)`` of a hosted tool result block."""
         block = opened.block
-        call_id: str = block.get("tool_use_id", "")
+        call_id = _str(block.get("tool_use_id"))
         # The call block named the tool; without it, the block type does (web_search_tool_result).
         name = self._hosted_names.get(call_id) or opened.kind.removesuffix("_tool_result")
         content = block.get("content")

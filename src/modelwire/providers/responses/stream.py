@@ -7,7 +7,13 @@ with), the stop reason (the API says ``completed`` even when it stopped to call 
 a completion event arrived at all.
 
 Every event is read straight from the decoded dict and dispatched on its ``type`` through a table
-of bound methods; nothing is validated on this path (``event.native`` does that on demand).
+of bound methods; nothing is validated on this path (``event.native`` does that on demand) beyond
+the JSON types the mapping relies on. Compatible servers (LiteLLM, proxies) leave out fields the
+API always sends: a missing or mistyped ``output_index`` is the index of the item named by
+``item_id``, else of the item being streamed; a missing ``summary_index`` is the summary part
+being streamed; ids and names that are not strings are absent. Text that is not a string (nor
+null) makes the event malformed: a typed decode error with the partial Response, never a wrong
+answer that looks right.
 """
 
 from __future__ import annotations
@@ -132,6 +138,41 @@ _STOP_BY_INCOMPLETE_REASON: Final[dict[str, str]] = {
 }
 
 
+def malformed(field: str, value: object, expected: str = "a string") -> ValueError:
+    """The error for a field of the wrong JSON type; the decoder reports it as a typed
+    StreamDecodeError naming the event and the byte offset."""
+    return ValueError(f"{field} is {type(value).__name__}, not {expected}")
+
+
+def _text(value: object, field: str) -> str:
+    """A text field: the string, or "" when absent or null; any other type is malformed."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    raise malformed(field, value)
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if type(value) is str else None
+
+
+def _object(value: object, field: str) -> dict[str, Any]:
+    """A nested object the event exists to carry (``item``): anything else is malformed."""
+    if type(value) is not dict:
+        raise malformed(field, value, "an object")
+    return value
+
+
+def _dict_or_empty(value: object) -> dict[str, Any]:
+    return value if type(value) is dict else {}
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    """The objects of a list field (parts, summaries, output); other entries are skipped."""
+    return [entry for entry in value if type(entry) is dict] if type(value) is list else []
+
+
 class _PendingCall:
     """A function or custom tool call between ``output_item.added`` and ``output_item.done``."""
 
@@ -153,12 +194,16 @@ class Mapper:
         "_calls",
         "_calls_by_item_id",
         "_completed",
+        "_current_index",
         "_handlers",
+        "_index_by_item_id",
         "_item_builders",
         "_native_only",
+        "_next_index",
         "_output_refusal",
         "_output_text",
         "_output_tool_call",
+        "_summary_parts",
     )
 
     def __init__(self, *, native_only: bool = False) -> None:
@@ -167,6 +212,11 @@ class Mapper:
         # Tool calls in flight, by output_index (and item id, for events that lack the index).
         self._calls: dict[int, _PendingCall] = {}
         self._calls_by_item_id: dict[str, int] = {}
+        # For events that leave out output_index / summary_index: the items and parts seen.
+        self._index_by_item_id: dict[str, int] = {}
+        self._current_index = 0
+        self._next_index = 0
+        self._summary_parts: dict[int, int] = {}  # output index -> summary part being streamed
         # What the finished output held, for the stop reason.
         self._output_text = False
         self._output_refusal = False
@@ -216,41 +266,73 @@ class Mapper:
             return [Unknown(API, payload, wire_type)]
         return handler(payload)
 
-    def finish(self) -> list[Event]:
+    def finish(self, *, done: bool = False) -> list[Event]:
+        # ``done`` (Chat's [DONE]) means nothing here: only the API's own end event completes.
         if not self._completed:
             raise StreamInterruptedError("the responses stream ended before response.completed")
         return []
 
     # ------------------------------------------------------------------ deltas
 
+    def _index(self, payload: dict[str, Any]) -> int:
+        """The event's output index; when left out, that of the item it names, else of the item
+        being streamed."""
+        index = payload.get("output_index")
+        if type(index) is int:
+            return index
+        item_id = payload.get("item_id")
+        if type(item_id) is str:
+            known = self._index_by_item_id.get(item_id)
+            if known is not None:
+                return known
+        return self._current_index
+
     def _text_delta(self, payload: dict[str, Any]) -> list[Event]:
-        return [TextDelta(API, payload, payload["delta"], payload["output_index"])]
+        delta = payload.get("delta")
+        index = payload.get("output_index")
+        if type(delta) is str and type(index) is int:
+            return [TextDelta(API, payload, delta, index)]  # the bulk of a stream: no detour
+        delta = _text(delta, "delta")
+        return [TextDelta(API, payload, delta, self._index(payload))] if delta else []
 
     def _refusal_delta(self, payload: dict[str, Any]) -> list[Event]:
-        return [RefusalDelta(API, payload, payload["delta"], payload["output_index"])]
+        delta = _text(payload.get("delta"), "delta")
+        return [RefusalDelta(API, payload, delta, self._index(payload))] if delta else []
 
     def _summary_part_added(self, payload: dict[str, Any]) -> list[Event]:
-        return [ReasoningPartAdded(API, payload, payload["output_index"], payload["summary_index"])]
+        index = self._index(payload)
+        part = payload.get("summary_index")
+        if type(part) is not int:
+            earlier = self._summary_parts.get(index)
+            part = 0 if earlier is None else earlier + 1
+        self._summary_parts[index] = part
+        return [ReasoningPartAdded(API, payload, index, part)]
 
     def _summary_delta(self, payload: dict[str, Any]) -> list[Event]:
-        index = payload["output_index"]
-        part = payload["summary_index"]
-        return [ReasoningDelta(API, payload, payload["delta"], "summary", index, part)]
+        delta = _text(payload.get("delta"), "delta")
+        index = self._index(payload)
+        part = payload.get("summary_index")
+        if type(part) is not int:
+            # LiteLLM leaves it out: the part being streamed (the first, when none was announced).
+            part = self._summary_parts.get(index, 0)
+        return [ReasoningDelta(API, payload, delta, "summary", index, part)] if delta else []
 
     def _reasoning_text_delta(self, payload: dict[str, Any]) -> list[Event]:
-        index = payload["output_index"]
-        part = payload.get("content_index", 0)
-        return [ReasoningDelta(API, payload, payload["delta"], "content", index, part)]
+        delta = _text(payload.get("delta"), "delta")
+        part = payload.get("content_index")
+        if type(part) is not int:
+            part = 0
+        index = self._index(payload)
+        return [ReasoningDelta(API, payload, delta, "content", index, part)] if delta else []
 
     def _arguments_delta(self, payload: dict[str, Any]) -> list[Event]:
-        index = payload["output_index"]
-        delta = payload["delta"]
-        call = self._pending_call(index, payload.get("item_id"))
+        index = self._index(payload)
+        delta = _text(payload.get("delta"), "delta")
+        item_id = _str_or_none(payload.get("item_id"))
+        call = self._pending_call(index, item_id)
         if call is None:
             # No output_item.added was seen: the item id is the only name there is.
-            return [
-                ToolCallArgumentsDelta(API, payload, payload.get("item_id") or "", delta, index)
-            ]
+            return [ToolCallArgumentsDelta(API, payload, item_id or "", delta, index)]
         call.fragments.append(delta)
         return [ToolCallArgumentsDelta(API, payload, call.call_id, delta, index)]
 
@@ -264,8 +346,8 @@ class Mapper:
 
     def _hosted_status(self, payload: dict[str, Any]) -> list[Event]:
         name, status = HOSTED_STATUS_EVENTS[payload["type"]]
-        item_id = payload.get("item_id") or ""
-        return [HostedToolCall(API, payload, item_id, name, status, payload["output_index"])]
+        item_id = _str_or_none(payload.get("item_id")) or ""
+        return [HostedToolCall(API, payload, item_id, name, status, self._index(payload))]
 
     def _pass_through(self, payload: dict[str, Any]) -> list[Event]:
         if self._native_only:
@@ -275,13 +357,21 @@ class Mapper:
     # ------------------------------------------------------------------ output items
 
     def _item_added(self, payload: dict[str, Any]) -> list[Event]:
-        item = payload["item"]
-        index = payload["output_index"]
+        item = _object(payload.get("item"), "item")
+        item_id = _str_or_none(item.get("id"))
+        index = payload.get("output_index")
+        if type(index) is not int:
+            index = self._next_index  # left out: the item after the last one seen
+        self._current_index = index
+        self._next_index = max(self._next_index, index + 1)
+        if item_id:
+            self._index_by_item_id[item_id] = index
         item_type = item.get("type")
         if item_type in ("function_call", "custom_tool_call"):
-            item_id = item.get("id")
             call = _PendingCall(
-                item.get("call_id") or item_id or "", item.get("name") or "", item_id
+                _str_or_none(item.get("call_id")) or item_id or "",
+                _str_or_none(item.get("name")) or "",
+                item_id,
             )
             self._calls[index] = call
             if item_id:
@@ -292,17 +382,23 @@ class Mapper:
             return [ToolCallStarted(API, payload, call.call_id, call.name, index, kind)]
         tool_name = HOSTED_TOOL_NAMES.get(item_type) if isinstance(item_type, str) else None
         if tool_name is not None:
-            status = item.get("status") or "in_progress"
-            return [HostedToolCall(API, payload, item.get("id") or "", tool_name, status, index)]
+            status = _str_or_none(item.get("status")) or "in_progress"
+            return [HostedToolCall(API, payload, item_id or "", tool_name, status, index)]
         return self._pass_through(payload)
 
     def _item_done(self, payload: dict[str, Any]) -> list[Event]:
-        item = payload["item"]
-        index = payload["output_index"]
+        item = _object(payload.get("item"), "item")
+        index = payload.get("output_index")
+        if type(index) is not int:
+            item_id = item.get("id")
+            known = self._index_by_item_id.get(item_id) if type(item_id) is str else None
+            index = self._current_index if known is None else known
         item_type = item.get("type")
-        if item_type in _CALLER_RUN_ITEMS:
+        if type(item_type) is not str:
+            item_type = None
+        elif item_type in _CALLER_RUN_ITEMS:
             self._output_tool_call = True
-        builder = self._item_builders.get(item_type) if isinstance(item_type, str) else None
+        builder = self._item_builders.get(item_type) if item_type is not None else None
         if builder is None:
             builder = self._other_item_done
         return builder(payload, item, index)
@@ -311,16 +407,26 @@ class Mapper:
         self, payload: dict[str, Any], item: dict[str, Any], index: int
     ) -> list[Event]:
         content: list[ContentPart] = []
-        for part in item.get("content") or ():
+        for part in _dicts(item.get("content")):
             part_type = part.get("type")
             if part_type == "output_text":
-                content.append(TextPart(part.get("text", ""), list(part.get("annotations") or ())))
+                annotations = part.get("annotations")
+                content.append(
+                    TextPart(
+                        _text(part.get("text"), "an output_text part's text"),
+                        list(annotations) if type(annotations) is list else [],
+                    )
+                )
                 self._output_text = True
             elif part_type == "refusal":
-                content.append(RefusalPart(part.get("refusal", "")))
+                content.append(RefusalPart(_text(part.get("refusal"), "a refusal part's refusal")))
                 self._output_refusal = True
         message = Message(
-            role="assistant", content=content, id=item.get("id"), api=_ITEM_API, native=item
+            role="assistant",
+            content=content,
+            id=_str_or_none(item.get("id")),
+            api=_ITEM_API,
+            native=item,
         )
         return [ItemDone(API, payload, message, index)]
 
@@ -328,11 +434,16 @@ class Mapper:
         self, payload: dict[str, Any], item: dict[str, Any], index: int
     ) -> list[Event]:
         reasoning = Reasoning(
-            summary=[part.get("text", "") for part in item.get("summary") or ()],
+            summary=[
+                _text(part.get("text"), "a summary's text") for part in _dicts(item.get("summary"))
+            ],
             # Reasoning text parts are paragraphs, joined the way Reasoning.text joins summaries.
-            content="\n\n".join(part.get("text", "") for part in item.get("content") or ()),
-            encrypted_content=item.get("encrypted_content"),
-            id=item.get("id"),
+            content="\n\n".join(
+                _text(part.get("text"), "a reasoning part's text")
+                for part in _dicts(item.get("content"))
+            ),
+            encrypted_content=_str_or_none(item.get("encrypted_content")),
+            id=_str_or_none(item.get("id")),
             api=_ITEM_API,
             native=item,
         )
@@ -341,19 +452,20 @@ class Mapper:
     def _function_call_done(
         self, payload: dict[str, Any], item: dict[str, Any], index: int
     ) -> list[Event]:
-        pending = self._finish_call(index, item.get("id"))
+        item_id = _str_or_none(item.get("id"))
+        pending = self._finish_call(index, item_id)
         raw = item.get("arguments")
         if not isinstance(raw, str):
             raw = pending.fragments.getvalue() if pending else ""
         arguments, problem = parse_arguments(raw)
         call = ToolCall(
-            id=item.get("call_id") or (pending.call_id if pending else item.get("id") or ""),
-            name=item.get("name") or (pending.name if pending else ""),
+            id=_str_or_none(item.get("call_id")) or (pending.call_id if pending else item_id or ""),
+            name=_str_or_none(item.get("name")) or (pending.name if pending else ""),
             arguments=arguments,
             raw_arguments=raw,
             arguments_error=problem,
             kind="function",
-            item_id=item.get("id"),
+            item_id=item_id,
             api=_ITEM_API,
             native=item,
         )
@@ -362,18 +474,19 @@ class Mapper:
     def _custom_tool_call_done(
         self, payload: dict[str, Any], item: dict[str, Any], index: int
     ) -> list[Event]:
-        pending = self._finish_call(index, item.get("id"))
+        item_id = _str_or_none(item.get("id"))
+        pending = self._finish_call(index, item_id)
         raw = item.get("input")
         if not isinstance(raw, str):
             raw = pending.fragments.getvalue() if pending else ""
         # Custom tools take free text (or text in the tool's grammar), never JSON: nothing to parse.
         call = ToolCall(
-            id=item.get("call_id") or (pending.call_id if pending else item.get("id") or ""),
-            name=item.get("name") or (pending.name if pending else ""),
+            id=_str_or_none(item.get("call_id")) or (pending.call_id if pending else item_id or ""),
+            name=_str_or_none(item.get("name")) or (pending.name if pending else ""),
             arguments={},
             raw_arguments=raw,
             kind="custom",
-            item_id=item.get("id"),
+            item_id=item_id,
             api=_ITEM_API,
             native=item,
         )
@@ -394,10 +507,12 @@ class Mapper:
     ) -> list[Event]:
         item_type = item["type"]
         name = HOSTED_TOOL_NAMES[item_type]
-        status = item.get("status") or ("failed" if item.get("error") else "completed")
+        status = _str_or_none(item.get("status")) or (
+            "failed" if item.get("error") else "completed"
+        )
         tool_input, result = _HOSTED_TOOL_IO[item_type](item)
         tool = HostedToolItem(
-            id=item.get("id") or "",
+            id=_str_or_none(item.get("id")) or "",
             name=name,
             status=status,
             input=tool_input,
@@ -416,9 +531,9 @@ class Mapper:
         # Tool results only appear in output when a stored conversation is replayed.
         output = item.get("output")
         result = ToolResult(
-            call_id=item.get("call_id") or "",
+            call_id=_str_or_none(item.get("call_id")) or "",
             output=output if isinstance(output, str) else _input_content(output),
-            name=item.get("name"),
+            name=_str_or_none(item.get("name")),
         )
         return [ItemDone(API, payload, result, index)]
 
@@ -431,9 +546,9 @@ class Mapper:
         name = item_type.removesuffix("_call") if isinstance(item_type, str) else "unknown"
         details = {k: v for k, v in item.items() if k not in ("type", "id", "status")}
         other: Item = HostedToolItem(
-            id=item.get("id") or item.get("call_id") or "",
+            id=_str_or_none(item.get("id")) or _str_or_none(item.get("call_id")) or "",
             name=name,
-            status=item.get("status"),
+            status=_str_or_none(item.get("status")),
             input=details or None,
             api=_ITEM_API,
             native=item,
@@ -443,20 +558,27 @@ class Mapper:
     # ------------------------------------------------------------------ lifecycle
 
     def _created(self, payload: dict[str, Any]) -> list[Event]:
-        response = payload.get("response") or {}
-        return [Created(API, payload, response.get("id"), response.get("model"))]
+        response = _dict_or_empty(payload.get("response"))
+        return [
+            Created(
+                API,
+                payload,
+                _str_or_none(response.get("id")),
+                _str_or_none(response.get("model")),
+            )
+        ]
 
     def _response_completed(self, payload: dict[str, Any]) -> list[Event]:
         self._completed = True
-        response = payload.get("response") or {}
+        response = _dict_or_empty(payload.get("response"))
         return [
             Completed(
                 API,
                 payload,
-                response.get("id"),
+                _str_or_none(response.get("id")),
                 _usage(response.get("usage")),
                 self._stop_reason(response),
-                response.get("status"),
+                _str_or_none(response.get("status")),
                 final=response,
                 final_schema=FINAL_SCHEMA,
             )
@@ -464,23 +586,23 @@ class Mapper:
 
     def _response_incomplete(self, payload: dict[str, Any]) -> list[Event]:
         self._completed = True
-        response = payload.get("response") or {}
-        reason = (response.get("incomplete_details") or {}).get("reason")
+        response = _dict_or_empty(payload.get("response"))
+        reason = _str_or_none(_dict_or_empty(response.get("incomplete_details")).get("reason"))
         return [
             Completed(
                 API,
                 payload,
-                response.get("id"),
+                _str_or_none(response.get("id")),
                 _usage(response.get("usage")),
                 _STOP_BY_INCOMPLETE_REASON.get(reason, "other") if reason else "other",
-                reason or response.get("status"),
+                reason or _str_or_none(response.get("status")),
                 final=response,
                 final_schema=FINAL_SCHEMA,
             )
         ]
 
     def _response_failed(self, payload: dict[str, Any]) -> list[Event]:
-        response = payload.get("response") or {}
+        response = _dict_or_empty(payload.get("response"))
         error = response.get("error")
         if not isinstance(error, dict):
             error = {"message": "the response failed and the API gave no reason", "code": None}
@@ -493,12 +615,14 @@ class Mapper:
         # The streamed items decide; the final output is consulted too, for servers that send
         # the items only there.
         tool_call, text, refusal = self._output_tool_call, self._output_text, self._output_refusal
-        for item in response.get("output") or ():
+        for item in _dicts(response.get("output")):
             item_type = item.get("type")
+            if type(item_type) is not str:
+                continue
             if item_type in _CALLER_RUN_ITEMS:
                 tool_call = True
             elif item_type == "message":
-                for part in item.get("content") or ():
+                for part in _dicts(item.get("content")):
                     text = text or part.get("type") == "output_text"
                     refusal = refusal or part.get("type") == "refusal"
         if tool_call:
@@ -527,27 +651,37 @@ def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
 def _usage(raw: object) -> Usage:
     if not isinstance(raw, dict):
         return Usage(api=API)
-    input_details = raw.get("input_tokens_details") or {}
-    output_details = raw.get("output_tokens_details") or {}
+    input_details = _dict_or_empty(raw.get("input_tokens_details"))
+    output_details = _dict_or_empty(raw.get("output_tokens_details"))
     return Usage(
-        input_tokens=raw.get("input_tokens"),
-        output_tokens=raw.get("output_tokens"),
-        cached_input_tokens=input_details.get("cached_tokens"),
-        reasoning_tokens=output_details.get("reasoning_tokens"),
+        input_tokens=_count(raw.get("input_tokens")),
+        output_tokens=_count(raw.get("output_tokens")),
+        cached_input_tokens=_count(input_details.get("cached_tokens")),
+        reasoning_tokens=_count(output_details.get("reasoning_tokens")),
         raw=raw,
         api=API,
         schema=USAGE_SCHEMA,
     )
 
 
+def _count(value: object) -> int | None:
+    return value if type(value) is int else None
+
+
 def _input_content(parts: object) -> list[ContentPart]:
     content: list[ContentPart] = []
-    for part in parts if isinstance(parts, list) else ():
+    for part in _dicts(parts):
         part_type = part.get("type")
         if part_type == "input_text":
-            content.append(TextPart(part.get("text", "")))
+            content.append(TextPart(_text(part.get("text"), "an input_text part's text")))
         elif part_type == "input_image":
-            content.append(ImagePart(url=part.get("image_url"), detail=part.get("detail")))
+            detail = part.get("detail")
+            content.append(
+                ImagePart(
+                    url=_str_or_none(part.get("image_url")),
+                    detail=detail if detail in ("auto", "low", "high") else None,
+                )
+            )
     return content
 
 
