@@ -451,7 +451,9 @@ def literal_schema(values: list[Any]) -> dict[str, Any]:
     if all(isinstance(v, str) for v in values):
         if len(values) == 1:
             return {"type": "string", "const": values[0]}
-        return {"type": "string", "enum": sorted(set(values), key=values.index)}
+        # Sorted: typing caches Literal types by their set of values, so the order the SDK
+        # wrote them in depends on which module was imported first.
+        return {"type": "string", "enum": sorted(set(values))}
     if len(values) == 1:
         return {"const": values[0]}
     return {"enum": values}

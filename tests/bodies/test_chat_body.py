@@ -130,7 +130,7 @@ def test_openrouter_reasoning_with_reasoning_details_counts_once() -> None:
     body = completion(assistant(content="Hi!", reasoning="Greeting.", reasoning_details=details))
     decoded = decode_body("chat", body)
     assert decoded.reasoning == "Greeting."
-    assert decoded.items[0].native == {"reasoning": "Greeting."}  # type: ignore[union-attr]
+    assert decoded.items[0].native == {"reasoning": "Greeting.", "reasoning_details": details}  # type: ignore[union-attr]
 
 
 def test_the_same_reasoning_under_both_names_counts_once() -> None:

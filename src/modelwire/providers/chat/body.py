@@ -25,6 +25,7 @@ entry point (:func:`modelwire.bodies.decode_body`) turns those into a typed erro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from ...common.errors import ConfigurationError
@@ -98,7 +99,7 @@ def decode(body: dict[str, Any]) -> Response:
     )
     items: list[Item] = []
     if reasoning:
-        items.append(Reasoning(content=reasoning, api=API, native={reasoning_field: reasoning}))
+        items.append(_reasoning_item(message, reasoning, reasoning_field))
     if text or refusal:
         parts: list[ContentPart] = []
         if text:
@@ -464,3 +465,35 @@ def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
     if type(value) is not dict:
         return {}, f"tool call arguments are not a JSON object (got {type(value).__name__})"
     return value, None
+
+
+def _reasoning_item(message: Mapping[str, Any], reasoning: str, field: str) -> Reasoning:
+    """The reasoning item as the stream keeps it: OpenRouter's ``reasoning_details`` and LiteLLM's
+    ``thinking_blocks`` ride along, and their signature, encrypted or redacted data sign it."""
+    native: dict[str, Any] = {field: reasoning}
+    signature = encrypted = redacted = None
+    details = message.get("reasoning_details")
+    if type(details) is list and details:
+        native["reasoning_details"] = details
+        for detail in details:
+            if type(detail) is dict and detail.get("type") == "reasoning.encrypted":
+                data = detail.get("data")
+                encrypted = data if type(data) is str else encrypted
+    blocks = message.get("thinking_blocks")
+    if type(blocks) is list and blocks:
+        native["thinking_blocks"] = blocks
+        for block in blocks:
+            if type(block) is not dict:
+                continue
+            if type(block.get("signature")) is str:
+                signature = block["signature"]
+            if block.get("type") == "redacted_thinking" and type(block.get("data")) is str:
+                redacted = block["data"]
+    return Reasoning(
+        content=reasoning,
+        signature=signature,
+        encrypted_content=encrypted,
+        redacted_data=redacted,
+        api=API,
+        native=native,
+    )

@@ -445,6 +445,7 @@ BETA_FIELDS: dict[str, tuple[str, ...]] = {
     "fallback-credit-2026-07-01": ("fallback_credit_token",),
     "user-profiles-billing-2026-10-01": ("billing_policy",),
 }
+ALL_BETA_FIELDS = frozenset(field for fields in BETA_FIELDS.values() for field in fields)
 #: Fields a thread holds from its first request: a ``continue`` takes them from the thread.
 THREAD_FIELDS = ("system", "tools")
 
@@ -609,6 +610,15 @@ class MessagesApi(EmulatedApi):
         self, body: Any, headers: Mapping[str, str], request_id: str
     ) -> Refusal | None:
         if isinstance(body, Mapping):
+            # The schema knows the beta fields (it is derived from the SDK's beta types), but the
+            # service takes one only from a request that names its beta.
+            allowed = beta_fields(headers)
+            for field in sorted(ALL_BETA_FIELDS - allowed):
+                if field in body:
+                    message = f"{field}: Extra inputs are not permitted"
+                    return Refusal(
+                        400, anthropic_error("invalid_request_error", message, request_id)
+                    )
             body = without_beta_fields(body, headers)
         return super().validate_schema(body, headers, request_id)
 
