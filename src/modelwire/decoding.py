@@ -11,7 +11,7 @@ from .common.errors import ConfigurationError, ModelwireError, StreamDecodeError
 from .common.events import Event
 from .common.response import Response
 from .providers.base import StreamMapper
-from .wire.json import BIG_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
+from .wire.json import SHALLOW_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
 from .wire.sse import SSEDecoder
 
 ApiName: TypeAlias = Literal["responses", "chat", "messages"]
@@ -125,7 +125,7 @@ class StreamDecoder:
                 out.extend(self._end())
                 break
             try:
-                payload = fast_loads(data) if len(data) < BIG_PAYLOAD else frugal_loads(data)
+                payload = fast_loads(data) if len(data) < SHALLOW_PAYLOAD else frugal_loads(data)
             except JSONDecodeError as error:
                 raise StreamDecodeError(f"data is not JSON ({error})", offset=offset) from None
             if type(payload) is not dict:
