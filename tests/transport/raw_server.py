@@ -88,9 +88,13 @@ class RawServer:
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
+    def _address(self) -> tuple[str, int]:
+        host, port = self._listener.getsockname()
+        return host, port
+
     @property
     def url(self) -> str:
-        host, port = self._listener.getsockname()
+        host, port = self._address()
         return f"http://{host}:{port}"
 
     def __enter__(self) -> RawServer:
@@ -104,14 +108,21 @@ class RawServer:
         traceback: TracebackType | None,
     ) -> None:
         self._closed.set()
-        self._listener.close()
+        # accept() does not return when another thread closes the socket: wake it with a
+        # connection of our own, then close.
+        with contextlib.suppress(OSError), socket.create_connection(self._address(), timeout=5):
+            pass
         self._thread.join(timeout=10)
+        self._listener.close()
 
     def _serve(self) -> None:
         while not self._closed.is_set():
             try:
                 connection, _ = self._listener.accept()
             except OSError:
+                return
+            if self._closed.is_set():
+                connection.close()
                 return
             # OSError: the client hung up, expected when an answer is cut short.
             with connection, contextlib.suppress(OSError):
