@@ -17,8 +17,8 @@ from .common.errors import (
 from .common.events import Event
 from .common.response import Response
 from .providers.base import StreamMapper
-from .wire.json import BIG_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
-from .wire.sse import SSEDecoder
+from .wire.json import SHALLOW_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
+from .wire.sse import MAX_EVENT_BYTES, SSEDecoder
 
 ApiName: TypeAlias = Literal["responses", "chat", "messages"]
 APIS: tuple[ApiName, ...] = ("responses", "chat", "messages")
@@ -40,14 +40,19 @@ class StreamDecoder:
     """Incremental: ``feed`` body chunks as they arrive, then ``finish`` once.
 
     Every event passes through a Collector, so ``response`` is available at any point and any
-    error raised carries the partial Response.
+    error raised carries the partial Response. ``max_event_bytes`` caps one server-sent event (or
+    line): past it, :class:`~modelwire.common.errors.EventTooLargeError`.
     """
 
     __slots__ = ("_done", "_mapper", "_pending_error", "_sse", "collector")
 
-    def __init__(self, api: str, *, native_only: bool = False) -> None:
+    def __init__(
+        self, api: str, *, native_only: bool = False, max_event_bytes: int = MAX_EVENT_BYTES
+    ) -> None:
+        if max_event_bytes < 1:
+            raise ConfigurationError(f"max_event_bytes must be at least 1, not {max_event_bytes}")
         self._mapper = stream_mapper(api, native_only=native_only)
-        self._sse = SSEDecoder()
+        self._sse = SSEDecoder(max_event_bytes=max_event_bytes)
         self._done = False
         # An error found after some events of the same chunk: those events are delivered first,
         # the error is raised on the next call.
@@ -132,7 +137,7 @@ class StreamDecoder:
                 out.extend(self._end(done=True))
                 break
             try:
-                payload = fast_loads(data) if len(data) < BIG_PAYLOAD else frugal_loads(data)
+                payload = fast_loads(data) if len(data) < SHALLOW_PAYLOAD else frugal_loads(data)
             except JSONDecodeError as error:
                 raise StreamDecodeError(f"data is not JSON ({error})", offset=offset) from None
             if type(payload) is not dict:
@@ -162,9 +167,15 @@ class StreamDecoder:
                 out.append(event)
 
 
-def decode(api: ApiName, chunks: Iterable[bytes], *, native_only: bool = False) -> Iterator[Event]:
+def decode(
+    api: ApiName,
+    chunks: Iterable[bytes],
+    *,
+    native_only: bool = False,
+    max_event_bytes: int = MAX_EVENT_BYTES,
+) -> Iterator[Event]:
     """Decode a whole body, given as chunks split anywhere, into common events."""
-    decoder = StreamDecoder(api, native_only=native_only)
+    decoder = StreamDecoder(api, native_only=native_only, max_event_bytes=max_event_bytes)
     feed = decoder.feed
     for chunk in chunks:
         yield from feed(chunk)
@@ -174,10 +185,14 @@ def decode(api: ApiName, chunks: Iterable[bytes], *, native_only: bool = False) 
 
 
 async def adecode(
-    api: ApiName, chunks: AsyncIterable[bytes], *, native_only: bool = False
+    api: ApiName,
+    chunks: AsyncIterable[bytes],
+    *,
+    native_only: bool = False,
+    max_event_bytes: int = MAX_EVENT_BYTES,
 ) -> AsyncIterator[Event]:
     """The async twin of :func:`decode`."""
-    decoder = StreamDecoder(api, native_only=native_only)
+    decoder = StreamDecoder(api, native_only=native_only, max_event_bytes=max_event_bytes)
     feed = decoder.feed
     async for chunk in chunks:
         for event in feed(chunk):

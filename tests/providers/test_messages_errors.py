@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import modelwire as mw
+from modelwire.common.errors import MAX_MESSAGE_CHARS
 from modelwire.providers.messages.errors import error_from_body
 
 REQUEST_ID = "req_011CSHoEeqs5C35K2UUqR7Fy"
@@ -144,5 +145,5 @@ def test_empty_body_still_gives_a_message() -> None:
 
 def test_long_non_json_body_is_truncated_in_the_message() -> None:
     error = error_from_body(500, "x" * 5000)
-    assert len(error.message) < 400
-    assert error.message.endswith("...")
+    assert len(error.message) == MAX_MESSAGE_CHARS + 1
+    assert error.message.endswith("…")

@@ -508,11 +508,11 @@ def _oauth_status(provider: str, tokens: TokenSet, store: CredentialStore) -> Au
 
 
 def _read_json(path: Path, what: str, advice: str) -> dict[str, Any]:
-    import json
+    from ..wire.json import loads
 
     try:
         with open(path, "rb") as handle:  # read-only: the source is never touched
-            data = json.load(handle)
+            data = loads(handle.read())
     except FileNotFoundError:
         raise LoginError(f"no {what} at {path}; {advice}") from None
     except OSError as error:

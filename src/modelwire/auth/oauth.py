@@ -27,6 +27,7 @@ import httpx2
 
 from ..common.errors import ConfigurationError
 from ..transport.retry import RETRYABLE_STATUSES, RetryPolicy, retry_after
+from ..wire.json import JSONDecodeError, loads
 from .base import Auth, OutgoingRequest, merge_beta, redact
 from .config import ChatGPTOAuthConfig, ClaudeOAuthConfig
 from .errors import LoginRequiredError, TokenRefreshError
@@ -102,8 +103,8 @@ def classify_refresh_response(response: httpx2.Response) -> dict[str, Any]:
     """The token endpoint's JSON on success; raises _Transient or _Permanent otherwise."""
     status = response.status_code
     try:
-        payload: Any = response.json()
-    except ValueError:
+        payload: Any = loads(response.content)
+    except JSONDecodeError:
         payload = None
     if status == 200:
         if isinstance(payload, dict) and isinstance(payload.get("access_token"), str):

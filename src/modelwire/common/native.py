@@ -1,4 +1,9 @@
-"""Lazy access to the generated native models, so nothing generated loads before it is needed."""
+"""Lazy access to the generated native models, so nothing generated loads before it is needed.
+
+Validation failures surface as :class:`~modelwire.common.errors.NativeValidationError`: a wire
+payload that does not fit its model is bad input from the server, so it gets a modelwire error
+(pydantic's details kept on it), never pydantic's own exception.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import importlib
 from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from .errors import NativeValidationError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -23,13 +30,22 @@ def event_model(api: str, wire_name: str) -> type[BaseModel] | None:
     return registry.get(wire_name)
 
 
+def _validated(model: type[BaseModel], payload: dict[str, Any]) -> BaseModel:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        raise NativeValidationError(model.__name__, error) from None
+
+
 def validate_event(api: str, wire_name: str, payload: dict[str, Any]) -> BaseModel | dict[str, Any]:
     """The payload as its generated event model (the raw dict for an event the schema lacks)."""
     model = event_model(api, wire_name)
-    return payload if model is None else model.model_validate(payload)
+    return payload if model is None else _validated(model, payload)
 
 
 def validate_as(api: str, schema_name: str, payload: dict[str, Any]) -> BaseModel:
     """The payload validated as the generated model called ``schema_name``."""
     model: type[BaseModel] = getattr(native_module(api), schema_name)
-    return model.model_validate(payload)
+    return _validated(model, payload)

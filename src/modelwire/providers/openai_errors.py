@@ -37,14 +37,12 @@ from ..common.errors import (
     PermissionDeniedError,
     RateLimitError,
     class_for_status,
+    shortened,
 )
 from ..common.response import Response
 from ..wire.json import JSONDecodeError, loads
 
 PROVIDER = "openai"
-
-#: Longest provider text kept in ``message`` (HTML error pages can be huge; ``native`` keeps all).
-_MAX_MESSAGE = 1000
 
 #: Error codes and types (OpenAI's, and the type names vLLM uses) that name one error class.
 _BY_CODE_OR_TYPE: dict[str, type[APIError]] = {
@@ -254,5 +252,4 @@ def _str_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _shortened(text: str) -> str:
-    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "…"
+_shortened = shortened  # the one cap on provider text in a message, shared with Messages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from ..common.events import RateLimits
@@ -11,13 +12,17 @@ _ANTHROPIC = "anthropic-ratelimit-"
 _CODEX = "x-codex-"
 
 
+# A count as the APIs send it: ASCII digits, perhaps with a fraction ("100", "99.0"). Anything
+# else ("1e999", "inf", "nan", "-1", fullwidth digits, a 5000-digit number) is not a count: the
+# field stays None and the header stays in ``raw``.
+_COUNT = re.compile(r"([0-9]{1,18})(?:\.[0-9]{1,18})?", re.ASCII)
+
+
 def _int(value: str | None) -> int | None:
     if value is None:
         return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
+    match = _COUNT.fullmatch(value.strip())
+    return int(match.group(1)) if match is not None else None
 
 
 def rate_limits(api: str, headers: Mapping[str, str]) -> RateLimits | None:

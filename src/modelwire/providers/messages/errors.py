@@ -22,6 +22,7 @@ from ...common.errors import (
     RateLimitError,
     RequestTooLargeError,
     class_for_status,
+    shortened,
 )
 from ...wire.json import JSONDecodeError, loads
 
@@ -50,9 +51,6 @@ ERROR_TYPES: dict[str, type[APIError]] = {
 # exceed context limit: ...").
 _CONTEXT_WINDOW_WORDING = ("prompt is too long", "exceed context limit", "context window")
 
-# A non-JSON body (a proxy's HTML page) is quoted in the message only this far.
-_MAX_QUOTED_BODY = 300
-
 
 def error_from_body(
     status: int | None,
@@ -73,8 +71,8 @@ def error_from_body(
         error = {}
     error_type = _string(error.get("type"))
     message = _string(error.get("message")) or _string(document.get("message"))
-    if message is None:
-        message = _fallback_message(status, body)
+    # The one cap on provider text in a message (``native`` keeps the whole body).
+    message = _fallback_message(status, body) if message is None else shortened(message)
     details = error.get("details")
     code = _string(details.get("error_code")) if isinstance(details, dict) else None
     error_class = _classify(status, error_type, message)
@@ -128,8 +126,7 @@ def _fallback_message(status: int | None, body: object) -> str:
     if isinstance(body, bytes | bytearray | memoryview):
         body = bytes(body).decode("utf-8", errors="replace")
     if isinstance(body, str) and body.strip():
-        text = body.strip()
-        return text if len(text) <= _MAX_QUOTED_BODY else text[:_MAX_QUOTED_BODY] + "..."
+        return shortened(body.strip())
     return f"HTTP {status} with no error message" if status is not None else "unknown error"
 
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
-import orjson
-
 from ...common.errors import StreamInterruptedError
 from ...common.events import (
     Completed,
@@ -54,6 +52,7 @@ from ...common.items import (
 from ...common.items import HostedToolCall as HostedToolItem
 from ...common.text import TextBuffer
 from ...common.usage import Usage
+from ...wire.json import JSONDecodeError, loads
 from .errors import error_from_body
 
 API: Final = "responses"
@@ -640,8 +639,8 @@ def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
     if not raw.strip():
         return {}, None
     try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
+        value = loads(raw)
+    except JSONDecodeError as error:
         return {}, f"the arguments are not valid JSON: {error}"
     if not isinstance(value, dict):
         return {}, f"the arguments are JSON but not an object (got {type(value).__name__})"
@@ -690,8 +689,8 @@ def _json_or_text(raw: object) -> object:
     if not isinstance(raw, str) or not raw.strip():
         return raw
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        return loads(raw)
+    except JSONDecodeError:
         return raw
 
 
