@@ -88,12 +88,12 @@ __path__ = [
 
 if TYPE_CHECKING:
     from . import auth, native, testing
+    from .apis.chat.request import ChatOptions
+    from .apis.messages.request import MessagesOptions
+    from .apis.responses.request import ResponsesOptions
     from .client import AsyncClient, AsyncStream, Client, Stream, Timeouts
     from .common.tools import Tool
-    from .providers.chat.request import ChatOptions
-    from .providers.messages.request import MessagesOptions
-    from .providers.registry import ProviderSpec, register_provider, unregister_provider
-    from .providers.responses.request import ResponsesOptions
+    from .services import ProviderSpec, register_provider, unregister_provider
 
 # Loaded on first access: name -> module that defines it.
 _LAZY: dict[str, str] = {
@@ -106,12 +106,12 @@ _LAZY: dict[str, str] = {
     "AsyncStream": "modelwire.client",
     "Timeouts": "modelwire.client",
     "Tool": "modelwire.common.tools",
-    "ResponsesOptions": "modelwire.providers.responses.request",
-    "ChatOptions": "modelwire.providers.chat.request",
-    "MessagesOptions": "modelwire.providers.messages.request",
-    "ProviderSpec": "modelwire.providers.registry",
-    "register_provider": "modelwire.providers.registry",
-    "unregister_provider": "modelwire.providers.registry",
+    "ResponsesOptions": "modelwire.apis.responses.request",
+    "ChatOptions": "modelwire.apis.chat.request",
+    "MessagesOptions": "modelwire.apis.messages.request",
+    "ProviderSpec": "modelwire.services",
+    "register_provider": "modelwire.services",
+    "unregister_provider": "modelwire.services",
 }
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import httpx2
 
 from ._version import __version__
+from .apis.validation import validate_request
 from .auth.base import Auth, OutgoingRequest
 from .common.errors import (
     APIConnectionError,
@@ -34,8 +35,7 @@ from .common.prompt import Effort, Prompt, ToolChoice
 from .common.response import Response
 from .common.tools import ToolLike
 from .decoding import StreamDecoder
-from .providers.registry import ProviderSpec, provider
-from .providers.validation import validate_request
+from .services import ProviderSpec, provider
 from .transport.ratelimits import rate_limits
 from .transport.retry import RetryPolicy, retry_after, should_retry
 from .wire.json import dumps, loads
@@ -64,7 +64,7 @@ class Timeouts:
 
 
 def _options_type(api: str) -> type:
-    module = importlib.import_module(f"modelwire.providers.{api}.request")
+    module = importlib.import_module(f"modelwire.apis.{api}.request")
     name = {"responses": "ResponsesOptions", "chat": "ChatOptions", "messages": "MessagesOptions"}
     options_type: type = getattr(module, name[api])
     return options_type
@@ -106,8 +106,8 @@ class _Core:
             timeout = Timeouts(read=float(timeout), total=None)
         self.timeouts = timeout or Timeouts()
         self.default_headers = dict(default_headers or {})
-        self.request_module = importlib.import_module(f"modelwire.providers.{self.api}.request")
-        self.errors_module = importlib.import_module(f"modelwire.providers.{self.api}.errors")
+        self.request_module = importlib.import_module(f"modelwire.apis.{self.api}.request")
+        self.errors_module = importlib.import_module(f"modelwire.apis.{self.api}.errors")
 
     def build(
         self,

@@ -6,11 +6,11 @@ import importlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Literal, TypeAlias
 
+from .apis.base import StreamMapper
 from .common.collect import Collector
 from .common.errors import ConfigurationError, ModelwireError, StreamDecodeError, with_partial
 from .common.events import Event
 from .common.response import Response
-from .providers.base import StreamMapper
 from .wire.json import BIG_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
 from .wire.sse import SSEDecoder
 
@@ -25,7 +25,7 @@ def stream_mapper(api: str, *, native_only: bool = False) -> StreamMapper:
     """A fresh stream mapper for ``api`` (``responses``, ``chat`` or ``messages``)."""
     if api not in APIS:
         raise ConfigurationError(f"unknown api {api!r}: expected one of {', '.join(APIS)}")
-    module = importlib.import_module(f"modelwire.providers.{api}.stream")
+    module = importlib.import_module(f"modelwire.apis.{api}.stream")
     mapper: StreamMapper = module.Mapper(native_only=native_only)
     return mapper
 

@@ -14,7 +14,7 @@ import pytest
 from modelwire.native import chat as native
 
 import modelwire as mw
-from modelwire.providers.chat.stream import Mapper
+from modelwire.apis.chat.stream import Mapper
 
 from ..support import expected, run_decode, sse_body, stream_cases, subset_matches
 

@@ -115,7 +115,7 @@ def test_every_mapped_event_validates_as_its_native_model(case: str) -> None:
 
 
 def test_every_schema_stream_event_has_a_handler() -> None:
-    from modelwire.providers.messages.stream import Mapper
+    from modelwire.apis.messages.stream import Mapper
 
     # No event the schema lists may fall through to Unknown.
     assert set(native.EVENT_TYPES) <= set(Mapper()._handlers)

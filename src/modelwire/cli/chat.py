@@ -88,7 +88,7 @@ def chat_command(
       modelwire chat --provider claude --reasoning low
       modelwire chat --json "hi" | jq -c 'select(.event == "TextDelta")'
     """
-    from ..providers.registry import provider as provider_spec
+    from ..services import provider as provider_spec
 
     text = " ".join(prompt).strip()
     if not text and not sys.stdin.isatty():
@@ -237,7 +237,7 @@ class _Session:
     def _options(self) -> Any:
         if self.reasoning is None or self.client.api != "responses":
             return None
-        from ..providers.responses.request import ResponsesOptions
+        from ..apis.responses.request import ResponsesOptions
 
         # The Responses API streams reasoning only as summaries, and only when asked to.
         return ResponsesOptions(reasoning_summary="auto")

@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..auth.base import AnthropicKeyAuth, Auth, OpenAIKeyAuth
-from ..common.errors import ConfigurationError
+from .auth.base import AnthropicKeyAuth, Auth, OpenAIKeyAuth
+from .common.errors import ConfigurationError
 
 WIRE_APIS = ("responses", "chat", "messages")
 
@@ -68,7 +68,7 @@ class ProviderSpec:
 def _key_from(explicit: str | None, env: str, provider: str) -> str:
     key = explicit or os.environ.get(env)
     if not key:
-        from ..auth import stored_api_key
+        from .auth import stored_api_key
 
         key = stored_api_key(provider)
     if not key:
@@ -86,7 +86,7 @@ def _oauth(provider: str) -> Callable[[str | None], Auth]:
                 f"provider {provider!r} signs in with OAuth and takes no api_key; "
                 f"run `modelwire login {provider}`"
             )
-        from ..auth import oauth_auth
+        from .auth import oauth_auth
 
         return oauth_auth(provider)
 

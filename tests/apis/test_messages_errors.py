@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import modelwire as mw
-from modelwire.providers.messages.errors import error_from_body
+from modelwire.apis.messages.errors import error_from_body
 
 REQUEST_ID = "req_011CSHoEeqs5C35K2UUqR7Fy"
 
