@@ -57,6 +57,7 @@ from .common.events import (
 )
 from .common.items import (
     ContentPart,
+    HostedToolCallItem,
     ImagePart,
     Item,
     Message,
@@ -66,12 +67,12 @@ from .common.items import (
     ToolCall,
     ToolResult,
 )
-from .common.items import (
-    HostedToolCall as HostedToolItem,
-)
 from .common.response import Response, StopReason
 from .common.usage import Usage
 from .decoding import StreamDecoder, adecode, decode
+
+#: The earlier name of :class:`HostedToolCallItem`.
+HostedToolItem = HostedToolCallItem
 
 # The package spans two roots in a source checkout: hand-written code in src/ and generated models
 # in generated/ (a wheel merges them). This is pkgutil.extend_path without pkgutil's import cost.
@@ -93,7 +94,14 @@ if TYPE_CHECKING:
     from .apis.responses.request import ResponsesOptions
     from .client import AsyncClient, AsyncStream, Client, Stream, Timeouts
     from .common.tools import Tool
-    from .services import ProviderSpec, register_provider, unregister_provider
+    from .services import (
+        ProviderSpec,
+        Service,
+        api_key_auth,
+        register_provider,
+        sign_in_auth,
+        unregister_provider,
+    )
 
 # Loaded on first access: name -> module that defines it.
 _LAZY: dict[str, str] = {
@@ -110,6 +118,9 @@ _LAZY: dict[str, str] = {
     "ChatOptions": "modelwire.apis.chat.request",
     "MessagesOptions": "modelwire.apis.messages.request",
     "ProviderSpec": "modelwire.services",
+    "Service": "modelwire.services",
+    "api_key_auth": "modelwire.services",
+    "sign_in_auth": "modelwire.services",
     "register_provider": "modelwire.services",
     "unregister_provider": "modelwire.services",
 }
@@ -144,6 +155,7 @@ __all__ = [
     "Created",
     "Event",
     "HostedToolCall",
+    "HostedToolCallItem",
     "HostedToolItem",
     "ImagePart",
     "InternalServerError",
@@ -167,6 +179,7 @@ __all__ = [
     "RequestTooLargeError",
     "Response",
     "ResponsesOptions",
+    "Service",
     "StopReason",
     "Stream",
     "StreamDecodeError",
@@ -187,11 +200,13 @@ __all__ = [
     "UsageUpdate",
     "__version__",
     "adecode",
+    "api_key_auth",
     "auth",
     "collect",
     "decode",
     "native",
     "register_provider",
+    "sign_in_auth",
     "testing",
     "unregister_provider",
 ]

@@ -1,33 +1,25 @@
-"""decode() / adecode(): raw body bytes of any of the three APIs -> common events."""
+"""decode() / adecode(): raw body bytes of any wire API -> common events."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import Literal, TypeAlias
 
-from .apis.base import StreamMapper
+from .apis import ApiName, StreamMapper, wire_api
 from .common.collect import Collector
-from .common.errors import ConfigurationError, ModelwireError, StreamDecodeError, with_partial
+from .common.errors import ModelwireError, StreamDecodeError, with_partial
 from .common.events import Event
 from .common.response import Response
 from .wire.json import BIG_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
 from .wire.sse import SSEDecoder
 
-ApiName: TypeAlias = Literal["responses", "chat", "messages"]
-APIS: tuple[ApiName, ...] = ("responses", "chat", "messages")
 _DONE = b"[DONE]"
 # What a mapper raises reading a known event whose fields are missing or of the wrong type.
 _MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 
 def stream_mapper(api: str, *, native_only: bool = False) -> StreamMapper:
-    """A fresh stream mapper for ``api`` (``responses``, ``chat`` or ``messages``)."""
-    if api not in APIS:
-        raise ConfigurationError(f"unknown api {api!r}: expected one of {', '.join(APIS)}")
-    module = importlib.import_module(f"modelwire.apis.{api}.stream")
-    mapper: StreamMapper = module.Mapper(native_only=native_only)
-    return mapper
+    """A fresh stream mapper for ``api`` (a name in :data:`modelwire.apis.WIRE_APIS`)."""
+    return wire_api(api).new_mapper(native_only=native_only)
 
 
 class StreamDecoder:

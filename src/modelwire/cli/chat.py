@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..apis import WIRE_APIS
+from ..services import provider as provider_named
+from ..services import service_names
 from .errors import EXIT_OK, CommandFailed, show_error
 from .render import YOU
 
@@ -18,25 +21,27 @@ if TYPE_CHECKING:
     from ..common.items import Item
     from ..common.response import Response
 
-PROVIDERS = ("openai", "anthropic", "chatgpt", "claude")
-APIS = ("responses", "chat", "messages")
+PROVIDERS = service_names()
+APIS = tuple(WIRE_APIS)
 API_LABELS = {"responses": "Responses", "chat": "Chat Completions", "messages": "Messages"}
+_OPENAI_KEY = provider_named("openai").api_key_env
+_ANTHROPIC_KEY = provider_named("anthropic").api_key_env
 
 # What to do when a provider has no credentials, in the words of the commands that fix it.
 ADVICE = {
-    "openai": "set OPENAI_API_KEY or run `modelwire login openai --api-key -`",
-    "anthropic": "set ANTHROPIC_API_KEY or run `modelwire login anthropic --api-key -`",
-    "chatgpt": "run `modelwire login chatgpt` (or set OPENAI_API_KEY and use --provider openai)",
-    "claude": "run `modelwire login claude` (or set ANTHROPIC_API_KEY and use --provider "
+    "openai": f"set {_OPENAI_KEY} or run `modelwire login openai --api-key -`",
+    "anthropic": f"set {_ANTHROPIC_KEY} or run `modelwire login anthropic --api-key -`",
+    "chatgpt": f"run `modelwire login chatgpt` (or set {_OPENAI_KEY} and use --provider openai)",
+    "claude": f"run `modelwire login claude` (or set {_ANTHROPIC_KEY} and use --provider "
     "anthropic)",
 }
 ADVICE_FOR_API = {
-    None: "run `modelwire login chatgpt` or `modelwire login claude`, or set OPENAI_API_KEY or "
-    "ANTHROPIC_API_KEY",
-    "responses": "run `modelwire login chatgpt` or set OPENAI_API_KEY",
-    "chat": "set OPENAI_API_KEY or ANTHROPIC_API_KEY (or save a key with "
+    None: "run `modelwire login chatgpt` or `modelwire login claude`, or set "
+    f"{_OPENAI_KEY} or {_ANTHROPIC_KEY}",
+    "responses": f"run `modelwire login chatgpt` or set {_OPENAI_KEY}",
+    "chat": f"set {_OPENAI_KEY} or {_ANTHROPIC_KEY} (or save a key with "
     "`modelwire login openai --api-key -`)",
-    "messages": "run `modelwire login claude` or set ANTHROPIC_API_KEY",
+    "messages": f"run `modelwire login claude` or set {_ANTHROPIC_KEY}",
 }
 REPL_HELP = "/reset starts over, /exit (or Ctrl-D) quits; Ctrl-C stops an answer"
 
@@ -47,8 +52,8 @@ REPL_HELP = "/reset starts over, /exit (or Ctrl-D) quits; Ctrl-C stops an answer
     "--provider",
     "-p",
     type=click.Choice(PROVIDERS),
-    help="Who to talk to [default: the first with credentials: OPENAI_API_KEY, "
-    "ANTHROPIC_API_KEY, then the stored ones].",
+    help="Who to talk to [default: the first with credentials: "
+    f"{_OPENAI_KEY}, {_ANTHROPIC_KEY}, then the stored ones].",
 )
 @click.option(
     "--api",
@@ -88,8 +93,7 @@ def chat_command(
       modelwire chat --provider claude --reasoning low
       modelwire chat --json "hi" | jq -c 'select(.event == "TextDelta")'
     """
-    from ..services import provider as provider_spec
-
+    provider_spec = provider_named
     text = " ".join(prompt).strip()
     if not text and not sys.stdin.isatty():
         text = sys.stdin.read().strip()

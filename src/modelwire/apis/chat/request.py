@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ...common.errors import ConfigurationError
 from ...common.items import (
     ContentPart,
-    HostedToolCall,
+    HostedToolCallItem,
     ImagePart,
     Item,
     Message,
@@ -155,7 +155,7 @@ def chat_messages(items: list[Item]) -> list[dict[str, Any]]:
                     },
                 }
             )
-        elif isinstance(item, Reasoning | HostedToolCall):
+        elif isinstance(item, Reasoning | HostedToolCallItem):
             continue
         elif isinstance(item, ToolResult):
             flush()
