@@ -252,10 +252,10 @@ def _run_pair(
     if pair.reasoning:
         first_answer = Script.reasoning(reasoning_text) + first_answer
     if pace > 0:
-        server.queue(pair.route, first_answer.with_faults(Fault.drip(pace)))  # type: ignore[arg-type]
-        server.queue(pair.route, Fault.drip(pace))  # type: ignore[arg-type]
+        server.queue(pair.route, first_answer.with_faults(Fault.drip(pace)))
+        server.queue(pair.route, Fault.drip(pace))
     else:
-        server.queue(pair.route, first_answer)  # type: ignore[arg-type]
+        server.queue(pair.route, first_answer)
 
     question = f"What's the weather in {pair.city} right now?"
     watcher.user_message(pair, question)

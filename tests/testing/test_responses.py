@@ -149,7 +149,7 @@ def test_the_non_streaming_body_is_the_final_response(
     assert body["output"][0]["content"][0]["text"] == "You said: hi there"
     assert body["usage"] == {
         "input_tokens": 2,
-        "input_tokens_details": {"cached_tokens": 0},
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
         "output_tokens": 4,
         "output_tokens_details": {"reasoning_tokens": 0},
         "total_tokens": 6,

@@ -1,4 +1,4 @@
-"""What the three renderers share: the render context, the result, delta splitting, framing."""
+"""What every API's renderer shares: the render context, the result, delta splitting, framing."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 
-from ..ids import IdFactory
-from ..replay import Signer
+from .ids import IdFactory
+from .signing import Signer
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
