@@ -163,6 +163,8 @@ class _Core:
         # Auth rules (e.g. the ChatGPT backend's store=false) shape the body before validation,
         # so what is validated is what is sent.
         self.auth.shape(request)
+        # The URL may take fields out of the body (a model that travels in the path).
+        request.url = api.url(self.endpoint, request.body, stream)
         if api.validate is not None:
             api.validate(request.body)
         extra_body = call.get("extra_body")
@@ -171,7 +173,6 @@ class _Core:
         extra_headers = call.get("extra_headers")
         if extra_headers:
             request.headers.update({k.lower(): v for k, v in extra_headers.items()})
-        request.url = api.url(self.endpoint, request.body, stream)
         return request
 
     def flow(self, call: CallArgs) -> CallFlow:
