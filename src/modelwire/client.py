@@ -104,8 +104,10 @@ def _checked(method: str, call: Mapping[str, object], known: frozenset[str] = _C
 class _Core:
     """What both clients share: service, wire API, auth, and request building."""
 
-    def __init__(self, provider_name: str, api: str | None, options: ClientOptions) -> None:
-        _checked("Client", options, _CLIENT_OPTIONS)
+    def __init__(
+        self, client: str, provider_name: str, api: str | None, options: ClientOptions
+    ) -> None:
+        _checked(client, options, _CLIENT_OPTIONS)
         auth = options.get("auth")
         api_key = options.get("api_key")
         max_retries = options.get("max_retries", 2)
@@ -455,7 +457,7 @@ class Client(_ClientBase):
         http_client: httpx2.Client | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
-        self._core = _Core(provider, api, options)
+        self._core = _Core(type(self).__name__, provider, api, options)
         self._owns_http = http_client is None
         self._http = http_client or httpx2.Client(timeout=self._core.timeouts.httpx())
 
@@ -499,7 +501,7 @@ class AsyncClient(_ClientBase):
         http_client: httpx2.AsyncClient | None = None,
         **options: Unpack[ClientOptions],
     ) -> None:
-        self._core = _Core(provider, api, options)
+        self._core = _Core(type(self).__name__, provider, api, options)
         self._owns_http = http_client is None
         self._http = http_client or httpx2.AsyncClient(timeout=self._core.timeouts.httpx())
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from .apis import ApiName, StreamMapper, wire_api
 from .common.collect import Collector
 from .common.errors import ModelwireError, StreamDecodeError, with_partial
 from .common.events import Event
+from .common.items import ApiName
 from .common.response import Response
 from .wire.json import BIG_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
 from .wire.sse import SSEDecoder
+
+if TYPE_CHECKING:
+    from .apis import StreamMapper
 
 _DONE = b"[DONE]"
 # What a mapper raises reading a known event whose fields are missing or of the wrong type.
@@ -19,6 +23,9 @@ _MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 def stream_mapper(api: str, *, native_only: bool = False) -> StreamMapper:
     """A fresh stream mapper for ``api`` (a name in :data:`modelwire.apis.WIRE_APIS`)."""
+    # The table loads the wire API packages; on first use, so ``import modelwire`` stays cheap.
+    from .apis import wire_api
+
     return wire_api(api).new_mapper(native_only=native_only)
 
 

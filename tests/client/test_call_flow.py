@@ -181,3 +181,8 @@ def test_a_call_without_input_is_a_type_error_naming_the_method() -> None:
     client = mw.AsyncClient("openai", api_key="sk-test")
     with pytest.raises(TypeError, match=r"AsyncClient\.stream\(\) missing .*'input'"):
         client.stream(model="m")  # type: ignore[call-arg]
+
+
+def test_a_misspelt_client_option_is_a_type_error_naming_the_client() -> None:
+    with pytest.raises(TypeError, match=r"AsyncClient\(\) .*'max_retry'"):
+        mw.AsyncClient("openai", api_key="sk-test", max_retry=3)  # type: ignore[call-arg]
