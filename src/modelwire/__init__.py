@@ -89,10 +89,11 @@ __path__ = [
 
 if TYPE_CHECKING:
     from . import auth, native, testing
+    from .apis import WireApi, register_wire_api, unregister_wire_api
     from .apis.chat.request import ChatOptions
     from .apis.messages.request import MessagesOptions
     from .apis.responses.request import ResponsesOptions
-    from .client import AsyncClient, AsyncStream, Client, Stream, Timeouts
+    from .client import AsyncClient, AsyncStream, CallArgs, Client, ClientOptions, Stream, Timeouts
     from .common.tools import Tool
     from .services import (
         ProviderSpec,
@@ -113,6 +114,11 @@ _LAZY: dict[str, str] = {
     "Stream": "modelwire.client",
     "AsyncStream": "modelwire.client",
     "Timeouts": "modelwire.client",
+    "CallArgs": "modelwire.client",
+    "ClientOptions": "modelwire.client",
+    "WireApi": "modelwire.apis",
+    "register_wire_api": "modelwire.apis",
+    "unregister_wire_api": "modelwire.apis",
     "Tool": "modelwire.common.tools",
     "ResponsesOptions": "modelwire.apis.responses.request",
     "ChatOptions": "modelwire.apis.chat.request",
@@ -144,8 +150,10 @@ __all__ = [
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "CallArgs",
     "ChatOptions",
     "Client",
+    "ClientOptions",
     "Collector",
     "Completed",
     "ConfigurationError",
@@ -198,6 +206,7 @@ __all__ = [
     "UnprocessableEntityError",
     "Usage",
     "UsageUpdate",
+    "WireApi",
     "__version__",
     "adecode",
     "api_key_auth",
@@ -206,7 +215,9 @@ __all__ = [
     "decode",
     "native",
     "register_provider",
+    "register_wire_api",
     "sign_in_auth",
     "testing",
     "unregister_provider",
+    "unregister_wire_api",
 ]
