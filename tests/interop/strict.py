@@ -7,6 +7,7 @@ a failure, unless it is listed in ``KNOWN_EXTENSIONS`` with the reason the emula
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pydantic
@@ -52,9 +53,14 @@ def unknown_fields(value: Any, path: str = "$") -> list[str]:
     return found
 
 
+@functools.cache
+def _adapter(model: Any) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(model)  # building one for a big union costs a lot: once each
+
+
 def strict(model: Any, payload: Any) -> Any:
     """``payload`` validated as ``model`` (a class or a union type), with no unknown field."""
-    adapter = pydantic.TypeAdapter(model)
+    adapter = _adapter(model)
     validated = adapter.validate_python(payload)
     unknown = unknown_fields(validated)
     assert not unknown, f"fields unknown to the SDK type: {unknown}"

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .apis import EMULATED_APIS, EmulatedApi
+from . import apis
+from .apis import EmulatedApi
 from .delivery import ConnectionRegistry
 from .errors import oauth_error
 from .handlers import BodyTooLarge, ClientGone, Handlers
@@ -66,7 +67,7 @@ def _quiet(handler: Handler) -> Handler:
 
 def create_app(state: ServerState, connections: ConnectionRegistry) -> Starlette:
     routes: list[BaseRoute] = []
-    for api in EMULATED_APIS:
+    for api in apis.EMULATED_APIS:
         server = ApiServer(state, connections, api)
         routes.append(Route(api.path, server.create, methods=["POST"]))
         routes.extend(
@@ -85,6 +86,6 @@ def create_app(state: ServerState, connections: ConnectionRegistry) -> Starlette
         Route("/claude/oauth/authorize", _quiet(oauth.claude_authorize), methods=["GET"]),
         Route("/v1/oauth/token", _quiet(oauth.claude_token), methods=["POST"]),
     ]
-    not_found = _NotFound(state, connections, EMULATED_APIS)
+    not_found = _NotFound(state, connections, apis.EMULATED_APIS)
     routes.append(Route("/{path:path}", not_found.handle, methods=_ALL_METHODS))
     return Starlette(routes=routes)

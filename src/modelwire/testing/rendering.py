@@ -28,6 +28,8 @@ class RenderContext:
     created: int
     input_tokens: int
     request_id: str
+    #: Parameters of the request's path (an API that names the model in its URL reads it here).
+    path_params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass

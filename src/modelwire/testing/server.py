@@ -29,7 +29,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .apis import EMULATED_APIS
+from . import apis
 from .app import create_app
 from .auth import (
     CHATGPT_CLIENT_ID,
@@ -168,7 +168,7 @@ class FakeServer:
             claude_client_id=claude_client_id,
             chatgpt_access_ttl=access_token_ttl,
             claude_access_ttl=claude_access_token_ttl,
-            routes=[*(api.name for api in EMULATED_APIS), *TOKEN_ROUTES],
+            routes=[*(api.name for api in apis.EMULATED_APIS), *TOKEN_ROUTES],
             max_request_bytes=max_request_bytes,
         )
         self._connections = ConnectionRegistry()

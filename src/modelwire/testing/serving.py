@@ -132,7 +132,8 @@ class ApiServer(Handlers):
             return self._refuse(record, checked, family, request_id)
 
         answer = carried if carried is not None else self.state.take(api.name)
-        return self._answer(record, checked, answer, family, request_id)
+        path_params = {key: str(value) for key, value in request.path_params.items()}
+        return self._answer(record, checked, answer, family, request_id, path_params)
 
     def _check_request(
         self, body: Any, record: RecordedRequest, credential: Credential, request_id: str
@@ -172,9 +173,10 @@ class ApiServer(Handlers):
         answer: Answer | None,
         family: str,
         request_id: str,
+        path_params: dict[str, str],
     ) -> Response:
         api = self.api
-        view = api.view(body)
+        view = api.view(body, self.state)
         effects: list[Effect] = []
         if isinstance(answer, Script):
             script = answer
@@ -208,6 +210,7 @@ class ApiServer(Handlers):
             created=int(time.time()),
             input_tokens=view.input_tokens,
             request_id=request_id,
+            path_params=path_params,
         )
         rendered = api.render(body, script, context)
         usage = output_usage(script.parts)

@@ -177,8 +177,8 @@ class EmulatedApi(ABC):
     # -- what it answers ---------------------------------------------------------------------------
 
     @abstractmethod
-    def view(self, body: Mapping[str, Any]) -> RequestView:
-        """The request as the echo model reads it."""
+    def view(self, body: Mapping[str, Any], state: ServerState) -> RequestView:
+        """The request as the echo model reads it (with what the server holds of it)."""
 
     @abstractmethod
     def render(self, body: Mapping[str, Any], script: Script, ctx: RenderContext) -> Rendered:

@@ -289,29 +289,54 @@ def _unanswered(index: int, pending: list[str]) -> ReplayError:
 #: request reference lists them not (``audio``: only as the reference ``{"id"}``). The service
 #: takes them back, so the emulator does: each is checked against the response message model.
 ECHOED_MESSAGE_FIELDS = ("annotations", "audio", "reasoning_content", "reasoning")
+#: Fields the openai SDK's parse and stream helpers add to the message they build and send back
+#: with it (``ParsedChatCompletionMessage.parsed``, the stream chunk's tool call ``index``,
+#: ``ParsedFunction.parsed_arguments``): client-side copies of what the message already says, so
+#: they are set aside unread.
+SDK_HELPER_FIELDS = ("parsed",)
+SDK_HELPER_TOOL_CALL_FIELDS = ("index",)
+SDK_HELPER_FUNCTION_FIELDS = ("parsed_arguments",)
+
+
+def _without_helper_fields(message: Mapping[str, Any]) -> dict[str, Any]:
+    kept = {key: value for key, value in message.items() if key not in SDK_HELPER_FIELDS}
+    calls = kept.get("tool_calls")
+    if isinstance(calls, list):
+        kept["tool_calls"] = [
+            {
+                **{k: v for k, v in call.items() if k not in SDK_HELPER_TOOL_CALL_FIELDS},
+                "function": {
+                    key: value
+                    for key, value in call["function"].items()
+                    if key not in SDK_HELPER_FUNCTION_FIELDS
+                },
+            }
+            if isinstance(call, Mapping) and isinstance(call.get("function"), Mapping)
+            else call
+            for call in calls
+        ]
+    return kept
 
 
 def without_echoes(body: Mapping[str, Any]) -> Any:
-    """The body as the request model reads it: in every assistant message, the fields only the
-    response defines set aside once they validate as the response message's (``audio`` is kept as
-    its id). A field that does not validate stays, for the request model to refuse."""
+    """The body as the request model reads it: in every assistant message, the SDK helpers' own
+    fields dropped and the fields only the response defines set aside once they validate as the
+    response message's (``audio`` is kept as its id). A field that does not validate stays, for
+    the request model to refuse."""
     messages = body.get("messages")
     if not isinstance(messages, list):
         return body
     read: list[Any] = []
-    for message in messages:
-        echoed = (
-            {key: message[key] for key in ECHOED_MESSAGE_FIELDS if key in message}
-            if isinstance(message, Mapping) and message.get("role") == "assistant"
-            else {}
-        )
+    for sent in messages:
+        if not isinstance(sent, Mapping) or sent.get("role") != "assistant":
+            read.append(sent)
+            continue
+        message = _without_helper_fields(sent)
+        echoed = {key: message[key] for key in ECHOED_MESSAGE_FIELDS if key in message}
         try:
             native.ChatCompletionMessage.model_validate({"role": "assistant", **echoed})
         except ValidationError:
             echoed = {}
-        if not echoed:
-            read.append(message)
-            continue
         kept = {key: value for key, value in message.items() if key not in echoed}
         audio = echoed.get("audio")
         if isinstance(audio, Mapping):
@@ -391,7 +416,7 @@ class ChatApi(EmulatedApi):
     ) -> Refusal | None:
         return check_rules(body)
 
-    def view(self, body: Mapping[str, Any]) -> RequestView:
+    def view(self, body: Mapping[str, Any], state: ServerState) -> RequestView:
         return view_request(body)
 
     def render(self, body: Mapping[str, Any], script: Script, ctx: RenderContext) -> Rendered:

@@ -629,7 +629,7 @@ class MessagesApi(EmulatedApi):
     ) -> Refusal | None:
         return check_rules(body, credential, state.signer, request_id)
 
-    def view(self, body: Mapping[str, Any]) -> RequestView:
+    def view(self, body: Mapping[str, Any], state: ServerState) -> RequestView:
         return view_request(body)
 
     def render(self, body: Mapping[str, Any], script: Script, ctx: RenderContext) -> Rendered:

@@ -579,8 +579,20 @@ class ResponsesApi(EmulatedApi):
     ) -> Refusal | None:
         return check_rules(body, state)
 
-    def view(self, body: Mapping[str, Any]) -> RequestView:
-        return view_request(body)
+    def view(self, body: Mapping[str, Any], state: ServerState) -> RequestView:
+        previous = body.get("previous_response_id")
+        if not isinstance(previous, str):
+            return view_request(body)
+        # The conversation so far is the stored chain, then this request's input.
+        with state.lock:
+            chain = list(state.stored_responses.get(previous, []))
+        raw_input = body.get("input")
+        items = (
+            [{"role": "user", "content": raw_input}] if isinstance(raw_input, str) else raw_input
+        )
+        view = view_request({**body, "input": [*chain, *(items or [])]})
+        view.input_tokens = view_request(body).input_tokens  # tokens of this request as sent
+        return view
 
     def render(self, body: Mapping[str, Any], script: Script, ctx: RenderContext) -> Rendered:
         return render(body, script, ctx)
