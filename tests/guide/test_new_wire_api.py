@@ -18,13 +18,11 @@ from pathlib import Path
 import pytest
 
 import modelwire as mw
-import modelwire.testing.app
-import modelwire.testing.server
+import modelwire.testing.apis
 from modelwire import native
 from modelwire.apis import register_wire_api, unregister_wire_api
 from modelwire.auth import Auth, OutgoingRequest
 from modelwire.testing import FakeServer
-from modelwire.testing.apis import EMULATED_APIS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = Path(__file__).resolve().parent / "gemini"
@@ -81,9 +79,9 @@ def gemini(generated: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSer
 
     # The two registrations (in-tree: one entry in each table).
     register_wire_api(GEMINI)
-    emulated = (*EMULATED_APIS, EMULATED)
-    monkeypatch.setattr(modelwire.testing.app, "EMULATED_APIS", emulated)
-    monkeypatch.setattr(modelwire.testing.server, "EMULATED_APIS", emulated)
+    monkeypatch.setattr(
+        modelwire.testing.apis, "EMULATED_APIS", (*modelwire.testing.apis.EMULATED_APIS, EMULATED)
+    )
     try:
         with FakeServer() as server:
             mw.register_provider(
@@ -114,6 +112,7 @@ def test_the_new_api_streams_text_with_the_model_in_the_url_path(gemini: FakeSer
             response = stream.response
 
     assert response.text == "You said: hello gemini"
+    assert response.model == "gemini-2.5-flash"  # the emulator read it from the path
     assert response.complete
     assert response.stop_reason == "end_turn"
     assert response.usage.input_tokens is not None

@@ -34,7 +34,7 @@ def _texts(content: Any) -> str:
 
 class GeminiApi(EmulatedApi):
     name = "gemini"
-    path = "/v1beta/models/{model_call}"
+    path = "/v1beta/models/{model}:streamGenerateContent"
     request_model = native.REQUEST_MODEL
     error_shape = "openai"
 
@@ -56,7 +56,7 @@ class GeminiApi(EmulatedApi):
         where = ".".join(str(part) for part in error_.errors()[0]["loc"])
         return Refusal(400, error(400, f"Invalid value at '{where}'", "INVALID_ARGUMENT"))
 
-    def view(self, body: Mapping[str, Any]) -> RequestView:
+    def view(self, body: Mapping[str, Any], state: ServerState) -> RequestView:
         contents = [c for c in body.get("contents") or () if isinstance(c, Mapping)]
         users = [_texts(c) for c in contents if c.get("role") == "user"]
         return RequestView(
@@ -71,7 +71,7 @@ class GeminiApi(EmulatedApi):
             {
                 "object": CHUNK,
                 "responseId": response_id,
-                "modelVersion": "gemini-emulated",
+                "modelVersion": ctx.path_params["model"],
                 "candidates": [{"content": {"role": "model", "parts": [{"text": d}]}, "index": 0}],
             }
             for d in split_deltas(text)
