@@ -8,17 +8,13 @@ raises :class:`BodyDecodeError`, never a foreign exception.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeAlias
+from typing import Any, TypeAlias
 
 from .common.errors import ConfigurationError, ModelwireError
+from .common.items import ApiName
 from .common.response import Response
-from .decoding import APIS, ApiName
 from .wire.json import JSONDecodeError, fast_loads
-
-#: Where each wire API's body decoder lives (``{api}`` is the API name).
-_BODY_MODULE: Final = "modelwire.providers.{api}.body"
 
 # What a decoder raises reading a body whose fields are missing or of the wrong type, and what the
 # JSON parsers raise on text nested deeper than they go.
@@ -60,9 +56,12 @@ _DECODERS: dict[str, Decoder] = {}
 
 
 def _load_decoder(api: str) -> Decoder:
-    if api not in APIS:
-        raise ConfigurationError(f"unknown api {api!r}: expected one of {', '.join(APIS)}")
-    decoder: Decoder = importlib.import_module(_BODY_MODULE.format(api=api)).decode
+    from .apis import wire_api
+
+    found = wire_api(api).decode_body
+    if found is None:
+        raise ConfigurationError(f"the {api} API has no non-streaming body decoder")
+    decoder: Decoder = found
     _DECODERS[api] = decoder
     return decoder
 

@@ -1,10 +1,9 @@
-"""decode() / adecode(): raw body bytes of any of the three APIs -> common events."""
+"""decode() / adecode(): raw body bytes of any wire API -> common events."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING
 
 from .common.collect import Collector
 from .common.errors import (
@@ -15,25 +14,25 @@ from .common.errors import (
     with_partial,
 )
 from .common.events import Event
+from .common.items import ApiName
 from .common.response import Response
-from .providers.base import StreamMapper
 from .wire.json import SHALLOW_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
 from .wire.sse import MAX_EVENT_BYTES, SSEDecoder
 
-ApiName: TypeAlias = Literal["responses", "chat", "messages"]
-APIS: tuple[ApiName, ...] = ("responses", "chat", "messages")
+if TYPE_CHECKING:
+    from .apis import StreamMapper
+
 _DONE = b"[DONE]"
 # What a mapper raises reading a known event whose fields are missing or of the wrong type.
 _MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 
 def stream_mapper(api: str, *, native_only: bool = False) -> StreamMapper:
-    """A fresh stream mapper for ``api`` (``responses``, ``chat`` or ``messages``)."""
-    if api not in APIS:
-        raise ConfigurationError(f"unknown api {api!r}: expected one of {', '.join(APIS)}")
-    module = importlib.import_module(f"modelwire.providers.{api}.stream")
-    mapper: StreamMapper = module.Mapper(native_only=native_only)
-    return mapper
+    """A fresh stream mapper for ``api`` (a name in :data:`modelwire.apis.WIRE_APIS`)."""
+    # The table loads the wire API packages; on first use, so ``import modelwire`` stays cheap.
+    from .apis import wire_api
+
+    return wire_api(api).new_mapper(native_only=native_only)
 
 
 class StreamDecoder:

@@ -295,7 +295,7 @@ def _run_pair(
 def _stream_turn(
     client: Client, pair: Pair, conversation: list[Item], result: PairResult, watcher: Observer
 ) -> Response:
-    from .providers.responses.request import ResponsesOptions
+    from .apis.responses.request import ResponsesOptions
 
     # Encrypted reasoning and store=false make the Responses items self-contained, so they can
     # travel to the ChatGPT backend (which stores nothing) and to the other APIs.

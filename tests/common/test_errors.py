@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from modelwire.apis.messages.errors import error_from_body as messages_error
+from modelwire.apis.openai_errors import error_from_body as openai_error
 from modelwire.common.errors import MAX_MESSAGE_CHARS, shortened
-from modelwire.providers.messages.errors import error_from_body as messages_error
-from modelwire.providers.openai_errors import error_from_body as openai_error
 
 HUGE = 50 * 1024 * 1024
 

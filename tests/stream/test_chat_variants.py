@@ -15,8 +15,8 @@ import pytest
 from modelwire.native import chat as native
 
 import modelwire as mw
+from modelwire.apis.chat.request import build_body
 from modelwire.common.prompt import Prompt
-from modelwire.providers.chat.request import build_body
 
 from ..support import sse_body
 

@@ -14,8 +14,8 @@ import pytest
 from modelwire.native import responses as native
 
 import modelwire as mw
+from modelwire.apis.responses.stream import Mapper
 from modelwire.decoding import stream_mapper
-from modelwire.providers.responses.stream import Mapper
 from modelwire.wire.sse import SSEDecoder
 
 from ..support import expected, run_decode, split_at, sse_body, stream_cases, subset_matches

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import modelwire as mw
-from modelwire.transport.ratelimits import rate_limits
+from modelwire.apis.ratelimits import rate_limits
 
 FIELDS = (
     "limit_requests",

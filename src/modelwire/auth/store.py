@@ -39,9 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("modelwire.auth")
 
-PROVIDERS = ("openai", "anthropic", "chatgpt", "claude")
-API_KEY_PROVIDERS = ("openai", "anthropic")
-OAUTH_PROVIDERS = ("chatgpt", "claude")
 STORE_MODES = ("file", "keyring", "auto", "memory")
 KEYRING_SERVICE = "modelwire"
 FILE_FORMAT_VERSION = 1
@@ -56,9 +53,17 @@ def modelwire_home() -> Path:
     return Path(home).expanduser() if home else Path.home() / ".modelwire"
 
 
+def known_providers() -> tuple[str, ...]:
+    """The services a store keeps records for: the services table (built-in and registered)."""
+    from ..services import service_names
+
+    return service_names()
+
+
 def _check_provider(provider: str) -> None:
-    if provider not in PROVIDERS:
-        raise ValueError(f"unknown provider {provider!r}: expected one of {', '.join(PROVIDERS)}")
+    names = known_providers()
+    if provider not in names:
+        raise ValueError(f"unknown provider {provider!r}: expected one of {', '.join(names)}")
 
 
 # One FileLock object per lock file in this process: filelock is re-entrant per object (and per
@@ -216,8 +221,8 @@ class CredentialStore(ABC):
         """Exclusive across threads and processes that use the same store (re-entrant)."""
 
     def providers(self) -> list[str]:
-        """Providers with a record, in :data:`PROVIDERS` order."""
-        return [p for p in PROVIDERS if self.load(p) is not None]
+        """Providers with a record, in :func:`known_providers` order."""
+        return [p for p in known_providers() if self.load(p) is not None]
 
     def api_key(self, provider: str) -> str | None:
         """The saved API key of ``openai`` or ``anthropic``, if any."""
@@ -231,7 +236,7 @@ class CredentialStore(ABC):
         """Providers with usable stored credentials, in the order ``Client.from_env`` prefers:
         the API keys first, then the sign-ins."""
         found = []
-        for provider in PROVIDERS:
+        for provider in known_providers():
             record = self.load(provider)
             if record is None:
                 continue
@@ -419,7 +424,7 @@ class FileStore(CredentialStore):
 
     def providers(self) -> list[str]:
         present = self._read()
-        return [p for p in PROVIDERS if p in present]
+        return [p for p in known_providers() if p in present]
 
 
 class KeyringStore(CredentialStore):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..services import provider, service_names
 from .errors import EXIT_OK, CommandFailed
 from .rejections import forget as forget_rejection
 
@@ -23,9 +24,9 @@ if TYPE_CHECKING:
 
     from ..auth import AuthStatus
 
-PROVIDERS = ("openai", "anthropic", "chatgpt", "claude")
-KEY_PROVIDERS = ("openai", "anthropic")
-KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+PROVIDERS = service_names()
+KEY_PROVIDERS = service_names("api-key")
+KEY_ENV = {name: provider(name).api_key_env for name in KEY_PROVIDERS}
 LABELS = {
     "openai": "OpenAI",
     "anthropic": "Anthropic",
@@ -113,7 +114,7 @@ def login_command(
 def _save_key(provider: str, source: str | None) -> int:
     from ..auth import save_api_key
 
-    env = KEY_ENV[provider]
+    env = KEY_ENV.get(provider)
     if source is not None and source != "-":
         raise click.UsageError(
             "refusing an API key given on the command line: shell history and `ps` would keep "
@@ -133,7 +134,7 @@ def _save_key(provider: str, source: str | None) -> int:
         raise CommandFailed("no API key was given (stdin was empty)")
     status = save_api_key(provider, key)
     click.echo(f"Saved the {LABELS[provider]} API key to {status.store}.")
-    if os.environ.get(env):
+    if env and os.environ.get(env):
         click.echo(f"Note: {env} is set in this environment and takes precedence.", err=True)
     return EXIT_OK
 

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..apis import WIRE_APIS
+from ..services import provider as provider_named
+from ..services import service_names
 from .errors import EXIT_OK, CommandFailed, error_message, show_error
 from .rejections import note_if_rejected
 from .render import YOU
@@ -19,25 +22,27 @@ if TYPE_CHECKING:
     from ..common.items import Item
     from ..common.response import Response
 
-PROVIDERS = ("openai", "anthropic", "chatgpt", "claude")
-APIS = ("responses", "chat", "messages")
+PROVIDERS = service_names()
+APIS = tuple(WIRE_APIS)
 API_LABELS = {"responses": "Responses", "chat": "Chat Completions", "messages": "Messages"}
+_OPENAI_KEY = provider_named("openai").api_key_env
+_ANTHROPIC_KEY = provider_named("anthropic").api_key_env
 
 # What to do when a provider has no credentials, in the words of the commands that fix it.
 ADVICE = {
-    "openai": "set OPENAI_API_KEY or run `modelwire login openai --api-key -`",
-    "anthropic": "set ANTHROPIC_API_KEY or run `modelwire login anthropic --api-key -`",
-    "chatgpt": "run `modelwire login chatgpt` (or set OPENAI_API_KEY and use --provider openai)",
-    "claude": "run `modelwire login claude` (or set ANTHROPIC_API_KEY and use --provider "
+    "openai": f"set {_OPENAI_KEY} or run `modelwire login openai --api-key -`",
+    "anthropic": f"set {_ANTHROPIC_KEY} or run `modelwire login anthropic --api-key -`",
+    "chatgpt": f"run `modelwire login chatgpt` (or set {_OPENAI_KEY} and use --provider openai)",
+    "claude": f"run `modelwire login claude` (or set {_ANTHROPIC_KEY} and use --provider "
     "anthropic)",
 }
 ADVICE_FOR_API = {
-    None: "run `modelwire login chatgpt` or `modelwire login claude`, or set OPENAI_API_KEY or "
-    "ANTHROPIC_API_KEY",
-    "responses": "run `modelwire login chatgpt` or set OPENAI_API_KEY",
-    "chat": "set OPENAI_API_KEY or ANTHROPIC_API_KEY (or save a key with "
+    None: "run `modelwire login chatgpt` or `modelwire login claude`, or set "
+    f"{_OPENAI_KEY} or {_ANTHROPIC_KEY}",
+    "responses": f"run `modelwire login chatgpt` or set {_OPENAI_KEY}",
+    "chat": f"set {_OPENAI_KEY} or {_ANTHROPIC_KEY} (or save a key with "
     "`modelwire login openai --api-key -`)",
-    "messages": "run `modelwire login claude` or set ANTHROPIC_API_KEY",
+    "messages": f"run `modelwire login claude` or set {_ANTHROPIC_KEY}",
 }
 # The chat's own commands; anything else starting with "/" is refused, not sent to the model.
 REPL_COMMANDS = (
@@ -82,8 +87,8 @@ def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | Non
     "--provider",
     "-p",
     type=click.Choice(PROVIDERS),
-    help="Who to talk to [default: the first with credentials: OPENAI_API_KEY, "
-    "ANTHROPIC_API_KEY, then the stored ones].",
+    help="Who to talk to [default: the first with credentials: "
+    f"{_OPENAI_KEY}, {_ANTHROPIC_KEY}, then the stored ones].",
 )
 @click.option(
     "--api",
@@ -144,8 +149,8 @@ def chat_command(
       modelwire chat --json "hi" | jq -c 'select(.event == "TextDelta")'
     """
     from ..common.errors import ModelwireError
-    from ..providers.registry import provider as provider_spec
 
+    provider_spec = provider_named
     text = _prompt_text(" ".join(prompt).strip())
     if provider is not None and api is not None and api not in provider_spec(provider).apis:
         raise click.UsageError(
@@ -412,7 +417,7 @@ class _Session:
     def _options(self) -> Any:
         if self.reasoning is None or self.client.api != "responses":
             return None
-        from ..providers.responses.request import ResponsesOptions
+        from ..apis.responses.request import ResponsesOptions
 
         # The Responses API streams reasoning only as summaries, and only when asked to.
         return ResponsesOptions(reasoning_summary="auto")

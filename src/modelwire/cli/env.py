@@ -39,8 +39,7 @@ def emulator_environment(server: FakeServer, home: str) -> dict[str, str]:
     ``server`` need not be running: its addresses follow from its host and port alone.
     """
     from ..auth.config import ChatGPTOAuthConfig, ClaudeOAuthConfig
-    from ..auth.login import API_KEY_ENV
-    from ..providers.registry import provider
+    from ..services import provider
 
     env: dict[str, str] = {}
     for name in BASE_URL_PROVIDERS:
@@ -52,8 +51,10 @@ def emulator_environment(server: FakeServer, home: str) -> dict[str, str]:
         endpoints = server.oauth(oauth_provider)
         for field, variable in oauth_variables[oauth_provider].items():
             env[variable] = getattr(endpoints, field)
-    for key_provider, variable in API_KEY_ENV.items():
-        env[variable] = EMULATOR_KEYS[key_provider]
+    for key_provider, key in EMULATOR_KEYS.items():
+        key_variable = provider(key_provider).api_key_env
+        if key_variable:
+            env[key_variable] = key
     env["MODELWIRE_HOME"] = home
     env["MODELWIRE_AUTH_STORE"] = "file"  # not the keyring, which MODELWIRE_HOME does not isolate
     return env

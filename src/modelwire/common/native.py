@@ -7,12 +7,11 @@ payload that does not fit its model is bad input from the server, so it gets a m
 
 from __future__ import annotations
 
-import importlib
 from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .errors import NativeValidationError
+from .errors import ConfigurationError, NativeValidationError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -20,8 +19,13 @@ if TYPE_CHECKING:
 
 @cache
 def native_module(api: str) -> ModuleType:
-    """``modelwire.native.<api>``, imported on first use."""
-    return importlib.import_module(f"modelwire.native.{api}")
+    """``modelwire.native.<api>``, imported on first use (the generated package loads it)."""
+    from .. import native
+
+    if api not in native.APIS:
+        raise ConfigurationError(f"the {api!r} API has no generated models in modelwire.native")
+    module: ModuleType = getattr(native, api)
+    return module
 
 
 def event_model(api: str, wire_name: str) -> type[BaseModel] | None:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 import modelwire as mw
+from modelwire.apis.messages.errors import error_from_body
 from modelwire.common.errors import MAX_MESSAGE_CHARS
-from modelwire.providers.messages.errors import error_from_body
 
 REQUEST_ID = "req_011CSHoEeqs5C35K2UUqR7Fy"
 

@@ -28,11 +28,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ...common.arguments import parse_tool_arguments
 from ...common.errors import ConfigurationError
 from ...common.items import ContentPart, Item, Message, Reasoning, RefusalPart, TextPart, ToolCall
 from ...common.response import Response, StopReason
 from ...common.usage import Usage
-from ...wire.json import JSONDecodeError, dumps, loads
+from ...wire.json import dumps
 from .errors import error_from_body
 
 API: Final = "chat"
@@ -317,7 +318,7 @@ def tool_calls_of(message: dict[str, Any]) -> tuple[list[ToolCall], bool, bool]:
         ):
             # Already the shape the stream path builds for sending it back: the wire object is
             # the call's native as it is.
-            parsed, error = parse_arguments(arguments)
+            parsed, error = parse_tool_arguments(arguments)
             by_index[index] = ToolCall(
                 id=call_id,
                 name=name,
@@ -356,7 +357,7 @@ def tool_call(index: int, call_id: object, name: object, arguments: object) -> T
         raw_arguments = ""
     else:
         raw_arguments = dumps(arguments).decode()
-    parsed, error = parse_arguments(raw_arguments)
+    parsed, error = parse_tool_arguments(raw_arguments)
     return ToolCall(
         id=identifier,
         name=call_name,
@@ -448,23 +449,6 @@ def usage_from_wire(wire: dict[str, Any] | None) -> Usage:
         api=API,
         schema=USAGE_SCHEMA,
     )
-
-
-def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
-    """Tool call arguments as a dict, and why not when they are not a JSON object.
-
-    Empty text is ``{}`` (a call without parameters); invalid JSON is ``{}`` plus the reason, never
-    an exception: the model wrote it, and the caller decides what to do.
-    """
-    try:
-        value = loads(raw)
-    except JSONDecodeError as error:
-        if not raw.strip():
-            return {}, None
-        return {}, f"tool call arguments are not valid JSON: {error}"
-    if type(value) is not dict:
-        return {}, f"tool call arguments are not a JSON object (got {type(value).__name__})"
-    return value, None
 
 
 def _reasoning_item(message: Mapping[str, Any], reasoning: str, field: str) -> Reasoning:

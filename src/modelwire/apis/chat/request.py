@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ...common.errors import ConfigurationError
 from ...common.items import (
     ContentPart,
-    HostedToolCall,
+    HostedToolCallItem,
     ImagePart,
     Item,
     Message,
@@ -164,7 +164,7 @@ def chat_messages(items: list[Item]) -> list[dict[str, Any]]:
                 assistant = assistant or {"role": "assistant", "content": None}
                 for field, value in returned.items():
                     assistant[field] = [*assistant.get(field, ()), *value]
-        elif isinstance(item, HostedToolCall):
+        elif isinstance(item, HostedToolCallItem):
             continue
         elif isinstance(item, ToolResult):
             flush()

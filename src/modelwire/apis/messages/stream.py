@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias
 
+from ...common.arguments import parse_tool_arguments
 from ...common.errors import StreamInterruptedError
 from ...common.events import (
     Completed,
@@ -40,11 +41,11 @@ from ...common.events import (
     Unknown,
     UsageUpdate,
 )
-from ...common.items import HostedToolCall as HostedToolItem
-from ...common.items import Message, Reasoning, TextPart, ToolCall
+from ...common.items import HostedToolCallItem, Message, Reasoning, TextPart, ToolCall
+from ...common.response import StopReason
 from ...common.text import TextBuffer
 from ...common.usage import Usage
-from ...wire.json import JSONDecodeError, dumps, loads
+from ...wire.json import dumps
 from .errors import error_from_body
 
 API: Final = "messages"
@@ -54,7 +55,7 @@ USAGE_SCHEMA: Final = "Usage"
 Payload: TypeAlias = dict[str, Any]
 
 #: Wire stop reasons -> common ones; anything else is "other".
-STOP_REASONS: dict[str, str] = {
+STOP_REASONS: dict[str, StopReason] = {
     "end_turn": "end_turn",
     "stop_sequence": "end_turn",
     "max_tokens": "max_tokens",
@@ -162,13 +163,8 @@ def parse_tool_input(raw: str, started_with: object) -> tuple[dict[str, Any], st
         if isinstance(started_with, dict) and started_with:
             return started_with, dumps(started_with).decode(), None
         return {}, "", None
-    try:
-        parsed = loads(raw)
-    except JSONDecodeError as error:
-        return {}, raw, f"tool input is not valid JSON ({error})"
-    if not isinstance(parsed, dict):
-        return {}, raw, f"tool input is JSON but not an object: {type(parsed).__name__}"
-    return parsed, raw, None
+    arguments, error = parse_tool_arguments(raw)
+    return arguments, raw, error
 
 
 class Mapper:
@@ -548,7 +544,7 @@ class Mapper:
         tool_input, _, _ = parse_tool_input(opened.fragments.getvalue(), started.get("input"))
         block = {**started, "input": tool_input}
         self._closed[index] = block
-        item = HostedToolItem(
+        item = HostedToolCallItem(
             id=_str(started.get("id")),
             name=_str(started.get("name")),
             # The call is made; its result is the next block (or, after pause_turn, a later turn).
@@ -565,7 +561,7 @@ class Mapper:
         block = opened.block
         self._closed[index] = block
         call_id, name, status = self._describe_result(opened)
-        item = HostedToolItem(
+        item = HostedToolCallItem(
             id=call_id, name=name, status=status, result=block.get("content"), api=API, native=block
         )
         return [ItemDone(API, payload, item, index)]

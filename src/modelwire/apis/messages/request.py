@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ...common.arguments import parse_tool_arguments
 from ...common.errors import ConfigurationError
 from ...common.items import (
     ContentPart,
-    HostedToolCall,
+    HostedToolCallItem,
     ImagePart,
     Item,
     Message,
@@ -19,7 +20,6 @@ from ...common.items import (
     ToolResult,
 )
 from ...common.prompt import Prompt
-from ...wire.json import loads
 from ..ids import anthropic_tool_id
 
 API = "messages"
@@ -192,10 +192,10 @@ def anthropic_messages(items: list[Item]) -> list[dict[str, Any]]:
                         "type": "tool_use",
                         "id": anthropic_tool_id(item.id),
                         "name": item.name,
-                        "input": item.arguments or _parse_or_empty(item.raw_arguments),
+                        "input": item.arguments or parse_tool_arguments(item.raw_arguments)[0],
                     },
                 )
-        elif isinstance(item, HostedToolCall):
+        elif isinstance(item, HostedToolCallItem):
             if item.api == API and item.native is not None:
                 add("assistant", dict(item.native))
         elif isinstance(item, ToolResult):
@@ -268,13 +268,3 @@ def _mark_last_user_turn(messages: list[dict[str, Any]], cache: dict[str, Any]) 
         if turn["role"] == "user" and turn["content"]:
             turn["content"][-1] = {**turn["content"][-1], "cache_control": cache}
             return
-
-
-def _parse_or_empty(raw: str) -> dict[str, Any]:
-    if not raw:
-        return {}
-    try:
-        value = loads(raw)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 import modelwire as mw
-from modelwire.providers.chat.errors import error_from_body
+from modelwire.apis.chat.errors import error_from_body
 
 
 def openai_error(

@@ -8,14 +8,14 @@ import pytest
 from pydantic import BaseModel
 
 import modelwire as mw
+from modelwire.apis.chat.request import build_body as chat_body
+from modelwire.apis.ids import anthropic_tool_id, openai_tool_id
+from modelwire.apis.messages.request import MessagesOptions
+from modelwire.apis.messages.request import build_body as messages_body
+from modelwire.apis.responses.request import ResponsesOptions
+from modelwire.apis.responses.request import build_body as responses_body
+from modelwire.apis.validation import validate_request
 from modelwire.common.prompt import Prompt
-from modelwire.providers.chat.request import build_body as chat_body
-from modelwire.providers.ids import anthropic_tool_id, openai_tool_id
-from modelwire.providers.messages.request import MessagesOptions
-from modelwire.providers.messages.request import build_body as messages_body
-from modelwire.providers.responses.request import ResponsesOptions
-from modelwire.providers.responses.request import build_body as responses_body
-from modelwire.providers.validation import validate_request
 
 BUILDERS = {"responses": responses_body, "chat": chat_body, "messages": messages_body}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
+from ...common.arguments import parse_tool_arguments
 from ...common.items import (
     ContentPart,
     ImagePart,
@@ -26,10 +27,10 @@ from ...common.items import (
     ToolCall,
     ToolResult,
 )
-from ...common.items import HostedToolCall as HostedToolItem
+from ...common.items import HostedToolCallItem as HostedToolItem
 from ...common.response import Response, StopReason
 from ...common.usage import Usage
-from ...wire.json import JSONDecodeError, dumps, fast_loads, loads
+from ...wire.json import JSONDecodeError, dumps, loads
 from .errors import error_from_body
 
 API: Final = "responses"
@@ -242,7 +243,7 @@ def function_call_item(item: dict[str, Any]) -> ToolCall:
     elif type(raw) is not str:
         # Some compatible servers send the arguments as a JSON value rather than JSON text.
         raw = dumps(raw).decode()
-    arguments, problem = parse_arguments(raw)
+    arguments, problem = parse_tool_arguments(raw)
     return ToolCall(
         id=item.get("call_id") or item.get("id") or "",
         name=item.get("name") or "",
@@ -324,20 +325,6 @@ _ITEM_BUILDERS: Final[dict[str, Callable[[dict[str, Any]], Item]]] = {
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
-    """Function call arguments as a dict, and why not when they are not a JSON object."""
-    if not raw.strip():
-        return {}, None
-    try:
-        # orjson at any size, as on the stream path, so the same text gets the same reason.
-        value = fast_loads(raw)
-    except JSONDecodeError as error:
-        return {}, f"the arguments are not valid JSON: {error}"
-    if not isinstance(value, dict):
-        return {}, f"the arguments are JSON but not an object (got {type(value).__name__})"
-    return value, None
 
 
 def usage_from_wire(raw: object) -> Usage:

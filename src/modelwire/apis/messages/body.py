@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias
 
-from ...common.items import HostedToolCall as HostedToolItem
+from ...common.arguments import parse_tool_arguments
+from ...common.items import HostedToolCallItem as HostedToolItem
 from ...common.items import Item, Message, Reasoning, TextPart, ToolCall
 from ...common.response import Response, StopReason
 from ...common.usage import Usage
-from ...wire.json import JSONDecodeError, dumps, loads
+from ...wire.json import dumps
 from .errors import error_from_body
 
 API: Final = "messages"
@@ -238,17 +239,10 @@ def tool_input(value: object) -> tuple[dict[str, Any], str, str | None]:
     if value is None:
         return {}, "", None
     if isinstance(value, str):
-        if not value:
-            return {}, "", None
-        try:
-            parsed = loads(value)
-        except JSONDecodeError as error:
-            return {}, value, f"tool input is not valid JSON ({error})"
-        if not isinstance(parsed, dict):
-            return {}, value, f"tool input is JSON but not an object: {type(parsed).__name__}"
-        return parsed, value, None
+        parsed, error = parse_tool_arguments(value)
+        return parsed, value, error
     raw = dumps(value).decode()
-    return {}, raw, f"tool input is JSON but not an object: {type(value).__name__}"
+    return {}, raw, f"tool call arguments are JSON but not an object ({type(value).__name__})"
 
 
 def usage_from_wire(wire: dict[str, Any]) -> Usage:

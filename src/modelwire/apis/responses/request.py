@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ...common.errors import ConfigurationError
 from ...common.items import (
     ContentPart,
-    HostedToolCall,
+    HostedToolCallItem,
     ImagePart,
     Item,
     Message,
@@ -153,7 +153,7 @@ def input_items(items: list[Item]) -> list[dict[str, Any]]:
         elif isinstance(item, Reasoning):
             if item.api == API and item.native is not None:
                 out.append(_reasoning(item.native))
-        elif isinstance(item, HostedToolCall):
+        elif isinstance(item, HostedToolCallItem):
             if item.api == API and item.native is not None:
                 out.append(dict(item.native))
         else:  # pragma: no cover - the Item union is closed

@@ -1,5 +1,5 @@
 """Chat Completions errors -> the typed hierarchy: OpenAI's error bodies, shared with the other
-OpenAI wire API in :mod:`modelwire.providers.openai_errors`."""
+OpenAI wire API in :mod:`modelwire.apis.openai_errors`."""
 
 from __future__ import annotations
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeAlias, cast
 
+from ...common.arguments import parse_tool_arguments
 from ...common.errors import ConfigurationError, ErrorAfterEvents, StreamInterruptedError
 from ...common.events import (
     Completed,
@@ -60,9 +61,10 @@ from ...common.events import (
     Unknown,
 )
 from ...common.items import ContentPart, Message, Reasoning, RefusalPart, TextPart, ToolCall
+from ...common.response import StopReason
 from ...common.text import TextBuffer
 from ...common.usage import Usage
-from ...wire.json import JSONDecodeError, dumps, loads
+from ...wire.json import dumps
 from .errors import error_from_body
 
 CHUNK = "chat.completion.chunk"
@@ -72,7 +74,7 @@ USAGE_SCHEMA = "CompletionUsage"
 
 #: finish_reason -> the common stop reason; anything else is "other". ``error`` is what
 #: OpenRouter reports when generation failed upstream.
-STOP_REASONS: dict[str, str] = {
+STOP_REASONS: dict[str, StopReason] = {
     "stop": "end_turn",
     "length": "max_tokens",
     "tool_calls": "tool_use",
@@ -285,7 +287,7 @@ class Mapper:
                 self._last or raw,
                 final["id"] or None,
                 self._common_usage(),
-                stop_reason,
+                cast(StopReason, stop_reason),
                 finish_reason,
                 final=final,
                 final_schema=FINAL_SCHEMA,
@@ -657,7 +659,7 @@ class Mapper:
 
     def _tool_call(self, call: _ToolCallState) -> ToolCall:
         raw_arguments = call.arguments.getvalue()
-        arguments, error = parse_arguments(raw_arguments)
+        arguments, error = parse_tool_arguments(raw_arguments)
         native = {
             "id": call.id,
             "type": "function",
@@ -816,20 +818,3 @@ def _count(wire: object, key: str) -> int | None:
     """A token count, or None when absent or not an integer."""
     value = wire.get(key) if type(wire) is dict else None
     return value if type(value) is int else None
-
-
-def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
-    """Tool call arguments as a dict, and why not when they are not a JSON object.
-
-    Empty text is ``{}`` (a call without parameters); invalid JSON is ``{}`` plus the reason, never
-    an exception: the model wrote it, and the caller decides what to do.
-    """
-    if not raw.strip():
-        return {}, None
-    try:
-        value = loads(raw)
-    except JSONDecodeError as error:
-        return {}, f"tool call arguments are not valid JSON: {error}"
-    if type(value) is not dict:
-        return {}, f"tool call arguments are not a JSON object (got {type(value).__name__})"
-    return value, None

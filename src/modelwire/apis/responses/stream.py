@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
+from ...common.arguments import parse_tool_arguments
 from ...common.errors import StreamInterruptedError
 from ...common.events import (
     Completed,
@@ -40,6 +41,7 @@ from ...common.events import (
 )
 from ...common.items import (
     ContentPart,
+    HostedToolCallItem,
     ImagePart,
     Item,
     Message,
@@ -49,7 +51,7 @@ from ...common.items import (
     ToolCall,
     ToolResult,
 )
-from ...common.items import HostedToolCall as HostedToolItem
+from ...common.response import StopReason
 from ...common.text import TextBuffer
 from ...common.usage import Usage
 from ...wire.json import JSONDecodeError, loads
@@ -131,7 +133,7 @@ _CALLER_RUN_ITEMS: Final = frozenset(
     ("function_call", "custom_tool_call", "computer_call", "mcp_approval_request")
 )
 
-_STOP_BY_INCOMPLETE_REASON: Final[dict[str, str]] = {
+_STOP_BY_INCOMPLETE_REASON: Final[dict[str, StopReason]] = {
     "max_output_tokens": "max_tokens",
     "content_filter": "content_filter",
 }
@@ -456,7 +458,7 @@ class Mapper:
         raw = item.get("arguments")
         if not isinstance(raw, str):
             raw = pending.fragments.getvalue() if pending else ""
-        arguments, problem = parse_arguments(raw)
+        arguments, problem = parse_tool_arguments(raw)
         call = ToolCall(
             id=_str_or_none(item.get("call_id")) or (pending.call_id if pending else item_id or ""),
             name=_str_or_none(item.get("name")) or (pending.name if pending else ""),
@@ -510,7 +512,7 @@ class Mapper:
             "failed" if item.get("error") else "completed"
         )
         tool_input, result = _HOSTED_TOOL_IO[item_type](item)
-        tool = HostedToolItem(
+        tool = HostedToolCallItem(
             id=_str_or_none(item.get("id")) or "",
             name=name,
             status=status,
@@ -544,7 +546,7 @@ class Mapper:
         item_type = item.get("type")
         name = item_type.removesuffix("_call") if isinstance(item_type, str) else "unknown"
         details = {k: v for k, v in item.items() if k not in ("type", "id", "status")}
-        other: Item = HostedToolItem(
+        other: Item = HostedToolCallItem(
             id=_str_or_none(item.get("id")) or _str_or_none(item.get("call_id")) or "",
             name=name,
             status=_str_or_none(item.get("status")),
@@ -610,7 +612,7 @@ class Mapper:
     def _error(self, payload: dict[str, Any]) -> list[Event]:
         raise error_from_body(None, payload)
 
-    def _stop_reason(self, response: dict[str, Any]) -> str:
+    def _stop_reason(self, response: dict[str, Any]) -> StopReason:
         # The streamed items decide; the final output is consulted too, for servers that send
         # the items only there.
         tool_call, text, refusal = self._output_tool_call, self._output_text, self._output_refusal
@@ -632,19 +634,6 @@ class Mapper:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def parse_arguments(raw: str) -> tuple[dict[str, Any], str | None]:
-    """Function call arguments as a dict, and why not when they are not a JSON object."""
-    if not raw.strip():
-        return {}, None
-    try:
-        value = loads(raw)
-    except JSONDecodeError as error:
-        return {}, f"the arguments are not valid JSON: {error}"
-    if not isinstance(value, dict):
-        return {}, f"the arguments are JSON but not an object (got {type(value).__name__})"
-    return value, None
 
 
 def _usage(raw: object) -> Usage:
