@@ -11,6 +11,7 @@ import modelwire as mw
 from modelwire.testing import FakeServer, Script
 
 from . import streams
+from .targets import Targets
 
 PROVIDER = {"responses": "openai", "chat": "openai", "messages": "anthropic"}
 KEY = {"openai": "sk-bench", "anthropic": "sk-ant-bench"}
@@ -85,7 +86,7 @@ class _Remote:
         return f"{self.url}/v1" if provider == "openai" else self.url
 
 
-def run(*, quick: bool = False) -> None:
+def run(targets: Targets, *, quick: bool = False) -> None:
     n = 2_000 if quick else 20_000
     print("\n## End to end over loopback HTTP (embedded server, same body), events/s\n")
     print(
@@ -117,6 +118,10 @@ def run(*, quick: bool = False) -> None:
                 f"{their_events / theirs:,.0f} | {theirs / ours * ours_events / their_events:.1f}x "
                 f"| {ours_cpu / ours_events * 1e6:.1f} | {their_cpu / their_events * 1e6:.1f} "
                 f"| {their_cpu / their_events / (ours_cpu / ours_events):.1f}x |"
+            )
+            targets.add(
+                f"e2e {api}: SDK CPU/event ÷ modelwire CPU/event",
+                their_cpu / their_events / (ours_cpu / ours_events),
             )
     finally:
         stop.set()
