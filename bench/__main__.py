@@ -108,7 +108,7 @@ def non_streaming(targets: Targets, budget: float) -> None:
 
 
 def scaling(targets: Targets, runs: int, quick: bool) -> None:
-    sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
+    sizes = (1_000, 4_000) if quick else (1_000, 10_000, 100_000)
     heading("Scaling: per-event cost of decode + collect as streams grow (µs/event)")
     print("| api | " + " | ".join(f"{n // 1000}k" for n in sizes) + " |")
     print("|---|" + "---|" * len(sizes))
@@ -150,7 +150,7 @@ def scaling(targets: Targets, runs: int, quick: bool) -> None:
 
 
 def memory(targets: Targets, quick: bool) -> None:
-    sizes = (1_000, 10_000) if quick else (1_000, 100_000)
+    sizes = (1_000, 4_000) if quick else (1_000, 100_000)
     heading("Memory: tracemalloc peak while decoding (events not kept)")
     print(f"| api | {sizes[0]:,} events | {sizes[1]:,} events | peak growth ÷ answer growth |")
     print("|---|---|---|---|")
@@ -216,11 +216,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, one timing each")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="run every section N times; targets show the spread")  # fmt: skip
+    parser.add_argument("--events", type=int, metavar="N",
+                        help="deltas per throughput and end-to-end stream (default 20000; "
+                        "--quick: 1000)")  # fmt: skip
     parser.add_argument(
         "--only", choices=["throughput", "bodies", "scaling", "memory", "import", "e2e"]
     )
     args = parser.parse_args()
-    n, runs = (2_000, 1) if args.quick else (20_000, 3)
+    n, runs = (1_000, 1) if args.quick else (20_000, 3)
+    n = args.events or n
     print("# modelwire benchmarks")
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
           f"{platform.release()}; Python {platform.python_version()}; "
@@ -232,11 +236,11 @@ def main() -> None:
         "bodies": lambda: non_streaming(targets, 0.3 if args.quick else 2.0),
         "scaling": lambda: scaling(targets, 1 if args.quick else 2, args.quick),
         "memory": lambda: memory(targets, args.quick),
-        "import": lambda: import_time(3 if args.quick else 7),
+        "import": lambda: import_time(1 if args.quick else 7),
     }
     from . import e2e
 
-    sections["e2e"] = lambda: e2e.run(targets, quick=args.quick)
+    sections["e2e"] = lambda: e2e.run(targets, n, quick=args.quick)
     for repeat in range(args.repeat):
         if args.repeat > 1:
             print(f"\n# Repeat {repeat + 1} of {args.repeat}")

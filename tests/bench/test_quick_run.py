@@ -31,9 +31,9 @@ def expected_target_lines() -> list[str]:
         lines += [
             f"| body {api}/small: SDK parse ÷ decode_body | ≥ 3x |",
             f"| body {api}/large: SDK parse ÷ decode_body | ≥ 3x |",
-            f"| scaling {api}/text: µs per event 10k ÷ 1k | ≤ 1.5x |",
+            f"| scaling {api}/text: µs per event 4k ÷ 1k | ≤ 1.5x |",
             f"| scaling {api}/tools: µs per fragment 4k ÷ 1k | ≤ 1.5x |",
-            f"| memory {api}: peak growth ÷ answer growth, 1k→10k events | ≤ 8x |",
+            f"| memory {api}: peak growth ÷ answer growth, 1k→4k events | ≤ 8x |",
             f"| e2e {api}: SDK CPU/event ÷ modelwire CPU/event | — |",
         ]
     return lines
