@@ -10,6 +10,7 @@ carrying the partial Response.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
@@ -28,6 +29,7 @@ from .common.prompt import Prompt, PromptArgs
 from .common.response import Response
 from .services import Service, provider, service_names
 from .transport.flow import (
+    WIRE_FAULTS,
     Answer,
     Blocking,
     CallFlow,
@@ -40,6 +42,7 @@ from .transport.flow import (
     Timeouts,
 )
 from .transport.retry import RetryPolicy
+from .wire.sse import MAX_EVENT_BYTES
 
 __all__ = [
     "AsyncClient",
@@ -78,7 +81,9 @@ class ClientOptions(TypedDict, total=False):
     ``api_key`` None: the service's environment variable or the credential store; ``base_url``
     None: the service's (or its environment variable's); ``auth`` replaces the service's Auth;
     ``timeout`` a :class:`Timeouts` or seconds of read timeout; ``default_headers`` go on every
-    request.
+    request; ``max_event_bytes`` caps one server-sent event or line of a stream (default 64 MiB,
+    :data:`~modelwire.wire.sse.MAX_EVENT_BYTES`): past it the call raises
+    :class:`~modelwire.common.errors.EventTooLargeError`.
     """
 
     api_key: str | None
@@ -87,6 +92,7 @@ class ClientOptions(TypedDict, total=False):
     max_retries: int
     timeout: Timeouts | float | None
     default_headers: Mapping[str, str] | None
+    max_event_bytes: int
 
 
 _CLIENT_OPTIONS = frozenset(ClientOptions.__annotations__)
@@ -134,6 +140,11 @@ class _Core:
         if isinstance(timeout, int | float):
             timeout = Timeouts(read=float(timeout), total=None)
         self.timeouts = timeout or Timeouts()
+        self.max_event_bytes = options.get("max_event_bytes", MAX_EVENT_BYTES)
+        if isinstance(self.max_event_bytes, bool) or not isinstance(self.max_event_bytes, int):
+            raise ConfigurationError("max_event_bytes must be a whole number of bytes")
+        if self.max_event_bytes < 1:
+            raise ConfigurationError(f"max_event_bytes must be >= 1, got {self.max_event_bytes}")
         self.default_headers = {
             **self.service.default_headers,
             **{k.lower(): v for k, v in (default_headers or {}).items()},
@@ -179,7 +190,14 @@ class _Core:
 
     def flow(self, call: CallArgs) -> CallFlow:
         request = self.build(call, stream=True)
-        return CallFlow(self.api, self.auth, request, retry=self.retry, timeouts=self.timeouts)
+        return CallFlow(
+            self.api,
+            self.auth,
+            request,
+            retry=self.retry,
+            timeouts=self.timeouts,
+            max_event_bytes=self.max_event_bytes,
+        )
 
 
 _PROMPT_ARGS = frozenset(PromptArgs.__annotations__)
@@ -255,7 +273,7 @@ class Stream(_Driver[httpx2.Client]):
                     continue
                 try:
                     steps.answer(self._perform(action))
-                except httpx2.TransportError as error:
+                except WIRE_FAULTS as error:
                     steps.fail(error)
         finally:
             steps.close()
@@ -275,7 +293,9 @@ class Stream(_Driver[httpx2.Client]):
             return Answer(response.status_code, response.headers)
         if type(action) is ReadBody:
             assert self._response is not None
-            return self._response.read()
+            if action.deadline is not None:
+                _clip_read_timeout(self._response, action.deadline)
+            return _read_at_most(self._response.iter_bytes(), action)
         if type(action) is Sleep:
             time.sleep(action.seconds)
             return None
@@ -332,7 +352,7 @@ class AsyncStream(_Driver[httpx2.AsyncClient]):
                     continue
                 try:
                     steps.answer(await self._perform(action))
-                except httpx2.TransportError as error:
+                except WIRE_FAULTS as error:
                     steps.fail(error)
         finally:
             steps.close()
@@ -360,8 +380,16 @@ class AsyncStream(_Driver[httpx2.AsyncClient]):
         if type(action) is ReadBody:
             assert self._response is not None
             try:
-                async with asyncio.timeout(action.deadline):
-                    return await self._response.aread()
+                async with (
+                    asyncio.timeout(action.deadline),
+                    contextlib.aclosing(self._response.aiter_bytes()) as chunks,
+                ):
+                    body = bytearray()
+                    async for chunk in chunks:
+                        body += chunk
+                        if len(body) >= action.limit:
+                            break
+                    return bytes(body[: action.limit])
             except TimeoutError:
                 raise httpx2.ReadTimeout("no error body before the call's deadline") from None
         if type(action) is Sleep:
@@ -375,6 +403,20 @@ class AsyncStream(_Driver[httpx2.AsyncClient]):
         response, self._response, self._chunks = self._response, None, None
         if response is not None:
             await response.aclose()
+
+
+def _read_at_most(chunks: Iterator[bytes], read: ReadBody) -> bytes:
+    """The first ``read.limit`` bytes of a body, read by ``read.deadline`` (the read timeout
+    bounds each wait; this bounds a body that trickles in past the deadline)."""
+    end = None if read.deadline is None else time.monotonic() + read.deadline
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if len(body) >= read.limit:
+            break
+        if end is not None and time.monotonic() > end:
+            raise httpx2.ReadTimeout("the error body did not arrive before the call's deadline")
+    return bytes(body[: read.limit])
 
 
 def _clip_read_timeout(response: httpx2.Response, seconds: float) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .apis import WIRE_APIS
-from .auth.base import AnthropicKeyAuth, Auth, OpenAIKeyAuth
+from .auth.base import AnthropicKeyAuth, Auth, OpenAIKeyAuth, checked_api_key
 from .common.errors import ConfigurationError
 
 #: Anthropic's API, where both the ``anthropic`` (API key) and ``claude`` (sign-in) services live.
@@ -97,18 +97,23 @@ def api_key_auth(auth_type: Callable[[str], Auth], *, default: str | None = None
     --api-key -``, else ``default``; ``auth_type`` wraps the key (``OpenAIKeyAuth``...)."""
 
     def make(service: Service, explicit: str | None) -> Auth:
-        key = explicit or (os.environ.get(service.api_key_env) if service.api_key_env else None)
+        key, source = (explicit or "").strip(), "the api_key argument"
+        if not key and service.api_key_env:
+            key, source = (os.environ.get(service.api_key_env) or "").strip(), service.api_key_env
         if not key:
             from .auth import stored_api_key
 
-            key = stored_api_key(service.name) or default
+            key = (stored_api_key(service.name) or "").strip()
+            source = f"the {service.name} API key in the credential store"
+        if not key and default:
+            key, source = default, "the default API key"
         if not key:
             where = f"set {service.api_key_env}, " if service.api_key_env else ""
             raise ConfigurationError(
                 f"no {service.name} API key: pass api_key=..., {where}"
                 f"or run `modelwire login {service.name} --api-key -`"
             )
-        return auth_type(key)
+        return auth_type(checked_api_key(key, source=source))
 
     return make
 

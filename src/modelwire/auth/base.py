@@ -11,8 +11,43 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..apis.base import OutgoingRequest
+from ..common.errors import ConfigurationError
 
-__all__ = ["AnthropicKeyAuth", "Auth", "OpenAIKeyAuth", "OutgoingRequest", "merge_beta", "redact"]
+__all__ = [
+    "AnthropicKeyAuth",
+    "Auth",
+    "OpenAIKeyAuth",
+    "OutgoingRequest",
+    "checked_api_key",
+    "merge_beta",
+    "redact",
+]
+
+
+def checked_api_key(key: str, *, source: str = "the API key") -> str:
+    """``key`` without the whitespace around it (a pasted newline), or ConfigurationError when
+    what remains cannot travel in an HTTP header: any character outside printable ASCII (a
+    space, a newline or other control character, a non-ASCII letter).
+
+    Every key passes here wherever it comes from (argument, environment, store), so a bad one is
+    refused when the client is built, not as an encoding error in the middle of a call. The
+    message names ``source`` and the offending position, never the key.
+    """
+    stripped = key.strip()
+    for position, character in enumerate(stripped):
+        if "!" <= character <= "~":
+            continue
+        if character.isspace():
+            kind = "a line break" if character in "\r\n" else "whitespace"
+        elif not character.isascii():
+            kind = "a non-ASCII character"
+        else:
+            kind = "a control character"
+        raise ConfigurationError(
+            f"{source} holds {kind} at position {position + 1} of {len(stripped)}, which cannot "
+            "be sent in an HTTP header; check the key for a copy-and-paste slip"
+        )
+    return stripped
 
 
 def merge_beta(headers: dict[str, str], *betas: str) -> None:
@@ -79,7 +114,7 @@ class OpenAIKeyAuth(Auth):
     apis = ("responses", "chat")
 
     def __init__(self, api_key: str) -> None:
-        self._api_key = api_key
+        self._api_key = checked_api_key(api_key)
 
     def prepare(self, request: OutgoingRequest) -> None:
         request.headers["authorization"] = f"Bearer {self._api_key}"
@@ -97,7 +132,7 @@ class AnthropicKeyAuth(Auth):
     apis = ("messages", "chat")
 
     def __init__(self, api_key: str) -> None:
-        self._api_key = api_key
+        self._api_key = checked_api_key(api_key)
 
     def prepare(self, request: OutgoingRequest) -> None:
         if request.api == "chat":

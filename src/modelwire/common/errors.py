@@ -83,6 +83,18 @@ class APIError(ModelwireError):
         return f"{head}: {self.message}{tail}"
 
 
+class RedirectError(APIError):
+    """3xx: the server points the request elsewhere (``location``). modelwire does not follow
+    redirects: a request carrying credentials is not resent to an address the server picks, so
+    the fix is a ``base_url`` naming the final address."""
+
+    location: str | None
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
 class BadRequestError(APIError):
     """400: the API rejected the request."""
 
@@ -165,6 +177,12 @@ class StreamDecodeError(StreamInterruptedError):
     def __init__(self, message: str, *, offset: int, partial: Response | None = None) -> None:
         super().__init__(f"{message} (at byte {offset})", partial=partial)
         self.offset = offset
+
+
+class ContentDecodingError(StreamDecodeError):
+    """The body's content-encoding (gzip, deflate...) does not decode: the server sent corrupt
+    compressed bytes. Not retried (the same bytes would come back); ``offset`` counts the decoded
+    bytes that arrived before, ``partial`` holds what they gave."""
 
 
 class ErrorAfterEvents(ModelwireError):

@@ -35,19 +35,32 @@ from ..common.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    ContentDecodingError,
     ModelwireError,
+    RedirectError,
     StreamInterruptedError,
+    shortened,
 )
 from ..common.events import Event
 from ..common.response import Response
 from ..decoding import StreamDecoder
 from ..wire.json import dumps, loads
+from ..wire.sse import MAX_EVENT_BYTES
 from .retry import RetryPolicy, retry_after, should_retry
 
 log = logging.getLogger("modelwire")
 
 #: A timeout that fires this close to the deadline is the deadline's (the waits are clipped to it).
 _DEADLINE_SLACK = 0.05
+
+#: The most of an error answer's body that is read (decoded bytes): a message and its details
+#: fit in far less, and a hostile or runaway body must not cost more memory than this.
+MAX_ERROR_BODY_BYTES = 1024 * 1024
+
+#: What a driver reports with :meth:`Steps.fail`: the transport broke, or the body's
+#: content-encoding (gzip, deflate...) does not decode.
+WireFault: TypeAlias = httpx2.TransportError | httpx2.DecodingError
+WIRE_FAULTS = (httpx2.TransportError, httpx2.DecodingError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +106,12 @@ class Send:
 
 @dataclass(slots=True)
 class ReadBody:
-    """Read the whole body of the current answer (an error answer); answer with the bytes."""
+    """Read the body of the current answer (an error answer), at most ``limit`` bytes of it
+    (decoded), within ``deadline`` seconds (None: only the read timeout applies); answer with the
+    bytes."""
 
     deadline: float | None
+    limit: int = MAX_ERROR_BODY_BYTES
 
 
 @dataclass(slots=True)
@@ -152,7 +168,7 @@ class Steps:
     def __init__(self, flow: Flow) -> None:
         self._flow = flow
         self._outcome: Any = None
-        self._failure: httpx2.TransportError | None = None
+        self._failure: WireFault | None = None
 
     def next(self) -> Action | None:
         failure, self._failure = self._failure, None
@@ -167,7 +183,7 @@ class Steps:
     def answer(self, outcome: Any) -> None:
         self._outcome = outcome
 
-    def fail(self, error: httpx2.TransportError) -> None:
+    def fail(self, error: WireFault) -> None:
         self._failure = error
 
     def close(self) -> None:
@@ -178,7 +194,8 @@ class CallFlow:
     """One streamed call: ``run()`` is the flow; ``response`` what its current attempt collected.
 
     ``api`` speaks the wire format, ``auth`` supplies credentials and refresh, ``retry`` and
-    ``timeouts`` bound the effort. ``clock`` is the monotonic clock (tests may pass their own).
+    ``timeouts`` bound the effort, ``max_event_bytes`` one event of the stream. ``clock`` is the
+    monotonic clock (tests may pass their own).
     """
 
     __slots__ = (
@@ -187,6 +204,7 @@ class CallFlow:
         "_clock",
         "_deadline",
         "_decoder",
+        "_max_event_bytes",
         "_request",
         "_retry",
         "_timeouts",
@@ -201,8 +219,10 @@ class CallFlow:
         retry: RetryPolicy,
         timeouts: Timeouts,
         clock: Callable[[], float] = time.monotonic,
+        max_event_bytes: int = MAX_EVENT_BYTES,
     ) -> None:
         self._api = api
+        self._max_event_bytes = max_event_bytes
         self._auth = auth
         self._request = request
         self._retry = retry
@@ -242,12 +262,26 @@ class CallFlow:
                 attempt += 1
                 yield Sleep(delay)
                 continue
+            if 300 <= answer.status < 400:
+                raise _redirect_error(answer)
             if answer.status >= 400:
                 try:
                     body: bytes = yield ReadBody(self._remaining())
-                except httpx2.TransportError as error:
+                except WIRE_FAULTS as error:
+                    # The status is known; only its details are lost: the status decides.
                     self._raise_if_past_deadline(error)
-                    raise _connection_error(error, partial=None) from error
+                    broken = self._broken_error_body(answer, error)
+                    delay = (
+                        self._delay(attempt, answer.headers)
+                        if should_retry(answer.status, answer.headers)
+                        else None
+                    )
+                    if delay is None:
+                        raise broken from error
+                    log.debug("retrying in %.2fs after HTTP %d", delay, answer.status)
+                    attempt += 1
+                    yield Sleep(delay)
+                    continue
                 if answer.status == 401 and not refreshed:
                     refreshed = True
                     if (yield Blocking(partial(auth.handle_unauthorized, request))):
@@ -261,7 +295,9 @@ class CallFlow:
                 attempt += 1
                 yield Sleep(delay)
                 continue
-            decoder = self._decoder = StreamDecoder(self._api.name)
+            decoder = self._decoder = StreamDecoder(
+                self._api.name, max_event_bytes=self._max_event_bytes
+            )
             # Held back until the body's first event commits this attempt (see the module doc).
             held: list[Event] = []
             limits = self._api.rate_limits(self._api.name, answer.headers)
@@ -269,11 +305,13 @@ class CallFlow:
                 decoder.collector.add(limits)
                 held.append(limits)
             delivered = False
+            received = 0  # decoded body bytes, where a content-encoding fault is reported
             try:
                 while True:
                     chunk: bytes | None = yield ReadChunk(self._remaining())
                     if chunk is None:
                         break
+                    received += len(chunk)
                     events = decoder.feed(chunk)
                     if events:
                         if held:
@@ -296,6 +334,14 @@ class CallFlow:
                         yield Sleep(delay)
                         continue
                 raise _connection_error(error, partial=partial_response) from error
+            except httpx2.DecodingError as error:
+                # Corrupt compressed bytes come back the same on a retry: not retried.
+                raise ContentDecodingError(
+                    f"the body's content-encoding "
+                    f"({answer.headers.get('content-encoding', 'none')}) does not decode: {error}",
+                    offset=received,
+                    partial=decoder.response,
+                ) from error
 
     # -- decisions -------------------------------------------------------------------------------
 
@@ -344,6 +390,30 @@ class CallFlow:
         return self._api.error_from_body(
             status, payload, request_id=request_id, retry_after=retry_after(headers)
         )
+
+    def _broken_error_body(self, answer: Answer, error: WireFault) -> APIError:
+        """The error for an error answer whose body broke off, stalled or does not decode: the
+        status's class, the fault in the message."""
+        broken = self._error_for(answer.status, answer.headers, b"")
+        broken.message = f"{broken.message} (its body could not be read: {_fault_text(error)})"
+        broken.args = (broken.message,)
+        return broken
+
+
+def _fault_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _redirect_error(answer: Answer) -> RedirectError:
+    location = answer.headers.get("location")
+    where = f" to {shortened(location, 300)}" if location else ""
+    return RedirectError(
+        f"the server redirected the request{where}; modelwire does not follow redirects "
+        "(check base_url)",
+        status=answer.status,
+        location=location,
+        request_id=answer.headers.get("x-request-id") or answer.headers.get("request-id"),
+    )
 
 
 def _encode(request: OutgoingRequest) -> bytes:
