@@ -28,6 +28,7 @@ from .common.events import Event
 from .common.prompt import Prompt, PromptArgs
 from .common.response import Response
 from .services import Service, provider, service_names
+from .transport.checks import checked_base_url, checked_headers
 from .transport.flow import (
     WIRE_FAULTS,
     Answer,
@@ -132,7 +133,15 @@ class _Core:
                 f"{self.auth.mode} credentials only work with provider={self.auth.provider!r}, "
                 f"not {self.service.name!r}"
             )
-        self.base_url = self.service.base_url(options.get("base_url"))
+        explicit_url = options.get("base_url")
+        url_source = (
+            "base_url"
+            if explicit_url
+            else next(
+                (name for name in self.service.base_url_env if os.environ.get(name)), "base_url"
+            )
+        )
+        self.base_url = checked_base_url(self.service.base_url(explicit_url), source=url_source)
         self.endpoint = self.base_url + self.service.paths[self.api.name]
         if max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
@@ -147,7 +156,7 @@ class _Core:
             raise ConfigurationError(f"max_event_bytes must be >= 1, got {self.max_event_bytes}")
         self.default_headers = {
             **self.service.default_headers,
-            **{k.lower(): v for k, v in (default_headers or {}).items()},
+            **checked_headers(default_headers or {}, source="default_headers"),
         }
 
     def build(self, call: CallArgs, *, stream: bool) -> OutgoingRequest:
@@ -185,7 +194,7 @@ class _Core:
             request.body.update(extra_body)
         extra_headers = call.get("extra_headers")
         if extra_headers:
-            request.headers.update({k.lower(): v for k, v in extra_headers.items()})
+            request.headers.update(checked_headers(extra_headers, source="extra_headers"))
         return request
 
     def flow(self, call: CallArgs) -> CallFlow:

@@ -427,3 +427,80 @@ def test_a_max_event_bytes_that_is_not_a_positive_integer_is_refused(
 ) -> None:
     with pytest.raises(mw.ConfigurationError, match="max_event_bytes"):
         CLIENTS[mode]("openai", api_key="sk-x", max_event_bytes=value)  # type: ignore[arg-type]
+
+
+# -- header values and base URLs ------------------------------------------------------------------
+
+BAD_HEADER_VALUES = {
+    "line break": "v-SECRET\r\nx-evil: 1",
+    "non-ASCII": "v-SECRET-\u00e9",
+    "control character": "v-SECRET\x00",
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("problem", BAD_HEADER_VALUES)
+def test_a_bad_default_header_value_is_refused_at_construction_without_quoting_it(
+    mode: str, problem: str
+) -> None:
+    headers = {"x-custom-auth": BAD_HEADER_VALUES[problem]}
+    with pytest.raises(mw.ConfigurationError) as caught:
+        CLIENTS[mode]("openai", api_key="sk-x", default_headers=headers)
+    assert "x-custom-auth" in str(caught.value)
+    assert all("SECRET" not in text for text in error_texts(caught.value))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_bad_extra_header_is_refused_before_anything_is_sent(mode: str) -> None:
+    headers = {"x-custom-auth": BAD_HEADER_VALUES["line break"]}
+    with RawServer([sse_response(CHAT_HELLO)]) as server:
+        if mode == "sync":
+            client = mw.Client("openai", api="chat", api_key="sk-x", base_url=server.url)
+            with pytest.raises(mw.ConfigurationError) as caught:
+                client.create(model="m", input="hi", extra_headers=headers)
+        else:
+            aclient = mw.AsyncClient("openai", api="chat", api_key="sk-x", base_url=server.url)
+            with pytest.raises(mw.ConfigurationError) as caught:
+                asyncio.run(aclient.create(model="m", input="hi", extra_headers=headers))
+    assert "extra_headers" in str(caught.value)
+    assert all("SECRET" not in text for text in error_texts(caught.value))
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_header_the_http_library_refuses_is_not_retried_and_not_quoted(mode: str) -> None:
+    class BadHeaderAuth(mw.auth.OpenAIKeyAuth):
+        """An Auth that (wrongly) sends a header value with a line break."""
+
+        def prepare(self, request: mw.auth.OutgoingRequest) -> None:
+            request.headers["authorization"] = "Bearer tok-SECRET\nx"
+
+    with RawServer([sse_response(CHAT_HELLO)] * 3) as server:
+        error, _ = failing_call(
+            mode, server, mw.APIConnectionError, auth=BadHeaderAuth("sk-x"), max_retries=2
+        )
+    assert "header" in str(error)
+    assert all("SECRET" not in text for text in error_texts(error))
+    assert server.requests == []
+
+
+MALFORMED_URLS = ["not a url", "api.openai.com/v1", "ftp://example.com", "http://", "http://h:x"]
+MALFORMED_URLS += ["http://[bad", "http://exa mple.com", "http://h\n/v1"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("url", MALFORMED_URLS)
+def test_a_malformed_base_url_is_a_configuration_error(mode: str, url: str) -> None:
+    with pytest.raises(mw.ConfigurationError, match="is not an http"):
+        CLIENTS[mode]("openai", api_key="sk-x", base_url=url)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_malformed_base_url_from_the_environment_names_the_variable(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://user:pw-SECRET@[bad/v1")
+    with pytest.raises(mw.ConfigurationError) as caught:
+        CLIENTS[mode]("openai", api_key="sk-x")
+    assert "OPENAI_BASE_URL" in str(caught.value)
+    assert "SECRET" not in str(caught.value)

@@ -61,23 +61,13 @@ def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | Non
     """A base URL must be an absolute http(s) URL: anything else is a usage error (exit 2)."""
     if value is None:
         return None
-    from urllib.parse import urlsplit
+    from ..common.errors import ConfigurationError
+    from ..transport.checks import checked_base_url
 
     try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or any(c.isspace() for c in value)
-    ):
-        raise click.BadParameter(
-            f"{value!r} is not an http(s) URL (e.g. https://api.openai.com/v1 or "
-            "http://127.0.0.1:8080/v1)"
-        )
+        checked_base_url(value, source="")
+    except ConfigurationError as error:
+        raise click.BadParameter(str(error).strip()) from None
     return value
 
 

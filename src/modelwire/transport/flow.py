@@ -253,6 +253,13 @@ class CallFlow:
             try:
                 clipped = None if remaining is None else self._timeouts.httpx(remaining)
                 answer: Answer = yield Send(request, content, clipped, remaining)
+            except httpx2.LocalProtocolError:
+                # A header h11 refuses: the same request would be refused again. Its message
+                # quotes the header's value (it may be a credential): neither kept nor chained.
+                raise APIConnectionError(
+                    "the request could not be sent: a header name or value is not valid HTTP "
+                    "(LocalProtocolError)"
+                ) from None
             except httpx2.TransportError as error:
                 self._raise_if_past_deadline(error)
                 delay = self._delay(attempt, None)
