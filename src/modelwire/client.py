@@ -27,6 +27,7 @@ from .common.errors import ConfigurationError
 from .common.events import Event
 from .common.prompt import Prompt, PromptArgs
 from .common.response import Response
+from .logs import configure_from_env
 from .services import Service, provider, service_names
 from .transport.checks import checked_base_url, checked_headers
 from .transport.flow import (
@@ -115,6 +116,7 @@ class _Core:
         self, client: str, provider_name: str, api: str | None, options: ClientOptions
     ) -> None:
         _checked(client, options, _CLIENT_OPTIONS)
+        configure_from_env()
         auth = options.get("auth")
         api_key = options.get("api_key")
         max_retries = options.get("max_retries", 2)

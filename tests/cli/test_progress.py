@@ -46,24 +46,45 @@ def record(message: str, *args: object, **extra: object) -> logging.LogRecord:
     return made
 
 
-def test_the_clients_retry_message_becomes_a_countdown() -> None:
+def test_the_clients_retry_record_becomes_a_countdown() -> None:
+    indicator = Recorder()
+    watcher = RetryWatcher(indicator, "waiting")
+
+    watcher.emit(
+        record("retrying in %.2fs after %s", 3.0, "HTTP 429", retry_delay=3.0,
+               retry_reason="HTTP 429", attempt=2)
+    )  # fmt: skip
+    watcher.emit(record("POST %s (attempt %d)", "http://h/v1", 2, method="POST", attempt=2))
+
+    assert indicator.shown == [("rate limited", 3.0), ("waiting (attempt 2)", None)]
+
+
+def test_a_connection_error_retry_names_the_error() -> None:
+    indicator = Recorder()
+
+    RetryWatcher(indicator, "waiting").emit(
+        record("backing off", retry_delay=1.5, retry_reason="ConnectError")
+    )
+
+    assert indicator.shown == [("connection failed (ConnectError)", 1.5)]
+
+
+def test_the_message_text_alone_is_never_parsed() -> None:
     indicator = Recorder()
     watcher = RetryWatcher(indicator, "waiting")
 
     watcher.emit(record("retrying in %.2fs after HTTP %d", 3.0, 429))
     watcher.emit(record("POST %s (attempt %d)", "http://h/v1/responses", 2))
 
-    assert indicator.shown == [("rate limited", 3.0), ("waiting (attempt 2)", None)]
+    assert indicator.shown == []
 
 
-def test_structured_retry_attributes_win_over_the_message() -> None:
+def test_the_first_attempt_leaves_the_waiting_text_alone() -> None:
     indicator = Recorder()
 
-    RetryWatcher(indicator, "waiting").emit(
-        record("backing off", retry_delay=1.5, retry_reason="overloaded")
-    )
+    RetryWatcher(indicator, "waiting").emit(record("POST x", method="POST", attempt=1))
 
-    assert indicator.shown == [("overloaded", 1.5)]
+    assert indicator.shown == []
 
 
 def test_other_records_leave_the_indicator_alone() -> None:

@@ -2,10 +2,11 @@
 first token, counting down a retry's back-off, or waiting for a browser sign-in; and the
 ``--verbose`` log on stderr.
 
-The client says what it retries only through its log ("retrying in 0.50s after HTTP 429" on the
-``modelwire`` logger), so the countdown reads those records with a logging handler. Where a
-record carries ``retry_delay`` (seconds) and ``retry_reason`` attributes they are used as they
-are; otherwise the message is parsed, and an unrecognised message leaves the indicator as it is.
+The client says what it retries through its log (see :mod:`modelwire.logs`), so the countdown
+reads those records with a logging handler: a retry record carries ``retry_delay`` (seconds) and
+``retry_reason`` ("HTTP 429", or the connection error's name), a request record its ``attempt``.
+The message text is for people and is never parsed; a record without these attributes leaves the
+indicator as it is.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.status import Status
 
-CLIENT_LOGGER = "modelwire"
-_RETRY_MESSAGE = re.compile(r"retrying in (?P<delay>[0-9.]+) ?s(?:econds)? after (?P<reason>.+)")
-_ATTEMPT_MESSAGE = re.compile(r"\(attempt (?P<attempt>\d+)\)")
+from ..logs import LOGGER_NAME as CLIENT_LOGGER
+
 _HTTP_STATUS = re.compile(r"HTTP (?P<status>\d{3})")
 
 
@@ -73,6 +73,7 @@ class Indicator:
         self._set(text)
 
     def retrying(self, reason: str, delay: float) -> None:
+        """Count ``delay`` seconds down, saying why (``reason``, a person's words)."""
         self._set(_Countdown(reason, time.monotonic() + delay))
 
     def stop(self) -> None:
@@ -102,18 +103,13 @@ class RetryWatcher(logging.Handler):
         if not self.indicator.active:
             return  # between answers, or already streaming: nothing is being waited for
         delay = getattr(record, "retry_delay", None)
-        reason = getattr(record, "retry_reason", None)
-        message = record.getMessage()
-        if delay is None:
-            match = _RETRY_MESSAGE.search(message)
-            if match is not None:
-                delay, reason = float(match["delay"]), retry_reason(match["reason"])
-        if isinstance(delay, int | float):
-            self.indicator.retrying(str(reason or "failed"), float(delay))
+        if isinstance(delay, int | float) and not isinstance(delay, bool):
+            cause = getattr(record, "retry_reason", None)
+            self.indicator.retrying(retry_reason(str(cause or "failed")), float(delay))
             return
-        attempt = _ATTEMPT_MESSAGE.search(message)
-        if attempt is not None and int(attempt["attempt"]) > 1:
-            self.indicator.show(f"{self.waiting_text} (attempt {attempt['attempt']})")
+        attempt = getattr(record, "attempt", None)
+        if getattr(record, "method", None) and isinstance(attempt, int) and attempt > 1:
+            self.indicator.show(f"{self.waiting_text} (attempt {attempt})")
 
 
 @contextmanager
@@ -126,7 +122,7 @@ def watching_retries(indicator: Indicator, waiting_text: str) -> Iterator[None]:
     watcher = RetryWatcher(indicator, waiting_text)
     level = logger.level
     if logger.getEffectiveLevel() > logging.DEBUG:
-        logger.setLevel(logging.DEBUG)  # the retry records are debug records
+        logger.setLevel(logging.DEBUG)  # the request records (attempt n) are debug records
     logger.addHandler(watcher)
     try:
         yield

@@ -44,11 +44,12 @@ from ..common.errors import (
 from ..common.events import Event
 from ..common.response import Response
 from ..decoding import StreamDecoder
+from ..logs import LOGGER_NAME, header_names, redacted_url
 from ..wire.json import dumps, loads
 from ..wire.sse import MAX_EVENT_BYTES
 from .retry import RetryPolicy, retry_after, should_retry
 
-log = logging.getLogger("modelwire")
+log = logging.getLogger(LOGGER_NAME)
 
 #: A timeout that fires this close to the deadline is the deadline's (the waits are clipped to it).
 _DEADLINE_SLACK = 0.05
@@ -163,10 +164,11 @@ class Steps:
     after which the driver reports the outcome with ``answer`` or the transport error with
     ``fail``. Errors the flow raises (typed modelwire errors) propagate out of ``next()``."""
 
-    __slots__ = ("_failure", "_flow", "_outcome")
+    __slots__ = ("_failure", "_flow", "_outcome", "_started")
 
     def __init__(self, flow: Flow) -> None:
         self._flow = flow
+        self._started = time.monotonic()
         self._outcome: Any = None
         self._failure: WireFault | None = None
 
@@ -179,6 +181,18 @@ class Steps:
             return self._flow.send(outcome)
         except StopIteration:
             return None
+        except ModelwireError as error:
+            # The type and status only: a message may quote the server's words.
+            status = getattr(error, "status", None)
+            elapsed = time.monotonic() - self._started
+            log.info(
+                "call failed after %.2fs: %s%s",
+                elapsed,
+                type(error).__name__,
+                f" (HTTP {status})" if status is not None else "",
+                extra={"status": status, "elapsed": elapsed},
+            )
+            raise
 
     def answer(self, outcome: Any) -> None:
         self._outcome = outcome
@@ -207,6 +221,7 @@ class CallFlow:
         "_max_event_bytes",
         "_request",
         "_retry",
+        "_started",
         "_timeouts",
     )
 
@@ -228,7 +243,8 @@ class CallFlow:
         self._retry = retry
         self._clock = clock
         self._timeouts = timeouts
-        self._deadline = None if timeouts.total is None else clock() + timeouts.total
+        self._started = clock()
+        self._deadline = None if timeouts.total is None else self._started + timeouts.total
         self._decoder: StreamDecoder | None = None
 
     @property
@@ -248,7 +264,8 @@ class CallFlow:
                 yield Blocking(partial(auth.prepare, request))
             else:
                 auth.prepare(request)
-            log.debug("POST %s (attempt %d)", request.url, attempt + 1)
+            self._log_request(request, content, attempt)
+            sent_at = self._clock()
             remaining = self._remaining()
             try:
                 clipped = None if remaining is None else self._timeouts.httpx(remaining)
@@ -265,10 +282,11 @@ class CallFlow:
                 delay = self._delay(attempt, None)
                 if delay is None:
                     raise _connection_error(error, partial=None) from error
-                log.debug("retrying in %.2fs after %s", delay, type(error).__name__)
+                self._log_retry(delay, attempt, type(error).__name__)
                 attempt += 1
                 yield Sleep(delay)
                 continue
+            self._log_answer(request, answer, attempt, self._clock() - sent_at)
             if 300 <= answer.status < 400:
                 raise _redirect_error(answer)
             if answer.status >= 400:
@@ -285,7 +303,7 @@ class CallFlow:
                     )
                     if delay is None:
                         raise broken from error
-                    log.debug("retrying in %.2fs after HTTP %d", delay, answer.status)
+                    self._log_retry(delay, attempt, f"HTTP {answer.status}")
                     attempt += 1
                     yield Sleep(delay)
                     continue
@@ -298,7 +316,7 @@ class CallFlow:
                 delay = self._delay(attempt, answer.headers) if retryable else None
                 if delay is None:
                     raise error_answer
-                log.debug("retrying in %.2fs after HTTP %d", delay, answer.status)
+                self._log_retry(delay, attempt, f"HTTP {answer.status}")
                 attempt += 1
                 yield Sleep(delay)
                 continue
@@ -330,6 +348,13 @@ class CallFlow:
                         break
                     self._raise_if_past_deadline(None)
                 yield Deliver(held + decoder.finish())
+                log.info(
+                    "call done in %.2fs: %d body bytes (attempt %d)",
+                    self._clock() - self._started,
+                    received,
+                    attempt + 1,
+                    extra={"attempt": attempt + 1, "elapsed": self._clock() - self._started},
+                )
                 return
             except httpx2.TransportError as error:
                 partial_response = decoder.response if delivered else None
@@ -337,6 +362,7 @@ class CallFlow:
                 if not delivered:
                     delay = self._delay(attempt, None)
                     if delay is not None:
+                        self._log_retry(delay, attempt, type(error).__name__)
                         attempt += 1
                         yield Sleep(delay)
                         continue
@@ -349,6 +375,50 @@ class CallFlow:
                     offset=received,
                     partial=decoder.response,
                 ) from error
+
+    # -- the log (see modelwire.logs: what is logged, never a header value) ----------------------
+
+    def _log_request(self, request: OutgoingRequest, content: bytes, attempt: int) -> None:
+        if not log.isEnabledFor(logging.DEBUG):
+            return
+        extra = {"attempt": attempt + 1, "method": "POST", "url": redacted_url(request.url)}
+        log.debug("POST %s (attempt %d)", extra["url"], attempt + 1, extra=extra)
+        log.debug(
+            "request headers (values not logged): %s; body %d bytes",
+            header_names(request.headers),
+            len(content),
+            extra={"attempt": attempt + 1},
+        )
+
+    def _log_answer(
+        self, request: OutgoingRequest, answer: Answer, attempt: int, elapsed: float
+    ) -> None:
+        request_id = _request_id(answer.headers)
+        log.info(
+            "POST %s -> HTTP %d in %.2fs (attempt %d%s)",
+            redacted_url(request.url),
+            answer.status,
+            elapsed,
+            attempt + 1,
+            f", request id {request_id}" if request_id else "",
+            extra={
+                "attempt": attempt + 1,
+                "status": answer.status,
+                "request_id": request_id,
+                "elapsed": elapsed,
+            },
+        )
+
+    def _log_retry(self, delay: float, attempt: int, reason: str) -> None:
+        """``attempt`` is the attempt that failed (from 0); the record names the next one."""
+        log.info(
+            "retrying in %.2fs after %s (attempt %d of %d next)",
+            delay,
+            reason,
+            attempt + 2,
+            self._retry.max_retries + 1,
+            extra={"retry_delay": delay, "retry_reason": reason, "attempt": attempt + 2},
+        )
 
     # -- decisions -------------------------------------------------------------------------------
 
@@ -393,7 +463,7 @@ class CallFlow:
             payload = loads(body) if body else None
         except ValueError:
             payload = body.decode("utf-8", "replace")
-        request_id = headers.get("x-request-id") or headers.get("request-id")
+        request_id = _request_id(headers)
         return self._api.error_from_body(
             status, payload, request_id=request_id, retry_after=retry_after(headers)
         )
@@ -405,6 +475,10 @@ class CallFlow:
         broken.message = f"{broken.message} (its body could not be read: {_fault_text(error)})"
         broken.args = (broken.message,)
         return broken
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    return headers.get("x-request-id") or headers.get("request-id")
 
 
 def _fault_text(error: BaseException) -> str:
@@ -419,7 +493,7 @@ def _redirect_error(answer: Answer) -> RedirectError:
         "(check base_url)",
         status=answer.status,
         location=location,
-        request_id=answer.headers.get("x-request-id") or answer.headers.get("request-id"),
+        request_id=_request_id(answer.headers),
     )
 
 
