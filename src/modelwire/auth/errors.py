@@ -12,6 +12,8 @@ class LoginRequiredError(AuthenticationError):
     "run `modelwire login <provider>`".
     """
 
+    without_status = ""  # raised locally (store, refresh), never by a stream
+
     def __init__(self, provider: str, reason: str, *, status: int | None = None) -> None:
         self.advice = f"run `modelwire login {provider}`"
         super().__init__(
@@ -25,6 +27,8 @@ class LoginRequiredError(AuthenticationError):
 class TokenRefreshError(AuthenticationError):
     """A refresh failed for a reason that may pass (network, 5xx, 429) and the access token has
     expired meanwhile, so there is nothing valid to send. Trying again later may work."""
+
+    without_status = ""  # raised locally (store, refresh), never by a stream
 
     def __init__(self, provider: str, reason: str, *, status: int | None = None) -> None:
         super().__init__(

@@ -6,7 +6,7 @@ from the events delivered before the fault, so nothing already received is lost.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from .response import Response
@@ -46,6 +46,10 @@ class APIError(ModelwireError):
     request_id: str | None
     native: Any
     partial: Response | None
+    #: What ``str()`` shows where the status goes when there is none: an error without a status
+    #: is an error event inside a stream, except for the classes raised locally (a sign-in that
+    #: must be renewed, found before any request), which set this to "".
+    without_status: ClassVar[str] = "in-stream"
 
     def __init__(
         self,
@@ -73,7 +77,7 @@ class APIError(ModelwireError):
         head = " ".join(
             part
             for part in (
-                str(self.status) if self.status is not None else "in-stream",
+                str(self.status) if self.status is not None else self.without_status,
                 self.provider or "",
                 self.error_type or self.code or "",
             )

@@ -26,6 +26,7 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeAlias
+from urllib.parse import urlsplit
 
 import httpx2
 
@@ -281,7 +282,7 @@ class CallFlow:
                 self._raise_if_past_deadline(error)
                 delay = self._delay(attempt, None)
                 if delay is None:
-                    raise _connection_error(error, partial=None) from error
+                    raise _connection_error(error, request.url, partial=None) from error
                 self._log_retry(delay, attempt, type(error).__name__)
                 attempt += 1
                 yield Sleep(delay)
@@ -366,7 +367,7 @@ class CallFlow:
                         attempt += 1
                         yield Sleep(delay)
                         continue
-                raise _connection_error(error, partial=partial_response) from error
+                raise _connection_error(error, request.url, partial=partial_response) from error
             except httpx2.DecodingError as error:
                 # Corrupt compressed bytes come back the same on a retry: not retried.
                 raise ContentDecodingError(
@@ -501,12 +502,31 @@ def _encode(request: OutgoingRequest) -> bytes:
     return dumps(request.body)
 
 
-def _connection_error(error: httpx2.TransportError, *, partial: Response | None) -> ModelwireError:
+def _connection_error(
+    error: httpx2.TransportError, url: str, *, partial: Response | None
+) -> ModelwireError:
+    host = _host(url)
     if isinstance(error, httpx2.TimeoutException):
         kind = "stream idle" if isinstance(error, httpx2.ReadTimeout) else "connection"
-        return APITimeoutError(f"{kind} timeout: {error or type(error).__name__}", partial=partial)
+        return APITimeoutError(
+            f"{kind} timeout talking to {host}: {error or type(error).__name__}", partial=partial
+        )
     if partial is not None:
         return StreamInterruptedError(
-            f"the connection broke mid-stream ({type(error).__name__}: {error})", partial=partial
+            f"the connection to {host} broke mid-stream ({type(error).__name__}: {error})",
+            partial=partial,
         )
-    return APIConnectionError(f"{type(error).__name__}: {error}")
+    return APIConnectionError(f"could not reach {host} ({type(error).__name__}: {error})")
+
+
+def _host(url: str) -> str:
+    """Where a request went, as an error names it: host and port, no credentials."""
+    parts = urlsplit(url)
+    host = parts.hostname or "the server"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return host if port is None else f"{host}:{port}"
