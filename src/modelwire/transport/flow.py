@@ -16,6 +16,12 @@ Two rules the flow keeps:
 - ``Timeouts.total`` is a real deadline: every wait it asks for (connect, headers, each read,
   the sleep before a retry) is clipped to what remains of it, so a silent server cannot hold a
   call past it.
+
+And what each transport edge becomes (docs/transport.md has the table): a 3xx is a
+RedirectError, never followed; an error answer's body is read up to ``MAX_ERROR_BODY_BYTES``,
+and if it breaks off, stalls or does not decode, the status still decides (its error, retried
+where the status is); a stream whose content-encoding does not decode is a ContentDecodingError,
+not retried.
 """
 
 from __future__ import annotations
