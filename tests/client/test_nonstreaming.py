@@ -229,7 +229,7 @@ def test_an_expired_sign_in_is_refreshed_without_streaming(fake_server: FakeServ
     assert response.text == "You said: hi"
     statuses = [r.status for r in fake_server.requests_to("messages")]
     assert statuses == [401, 200]
-    assert fake_server.requests_to("messages")[-1].json.get("stream") is not True  # type: ignore[union-attr]
+    assert fake_server.requests_to("messages")[-1].json.get("stream") is not True
 
 
 def test_the_chatgpt_backend_streams_under_create(fake_server: FakeServer) -> None:
@@ -331,3 +331,16 @@ def test_an_event_stream_answer_to_a_json_request_is_read_as_a_stream(
         response = client.create(input="hi", stream=False)
     assert response.text == "You said: streamed anyway"
     assert response.complete
+
+
+def test_the_offline_decoder_reads_a_body_you_already_have(
+    fake_server: FakeServer, api: str
+) -> None:
+    body = raw_answer(fake_server, api, "kept for later", stream=False)
+    response = mw.decode_body(api, body)  # type: ignore[arg-type]
+    assert response.text == "You said: kept for later"
+    assert type(response.native).__name__ == NATIVE[api]
+    assert "decode_body" in mw.__all__
+    assert "BodyDecodeError" in mw.__all__
+    with pytest.raises(mw.BodyDecodeError):
+        mw.decode_body(api, b"<html>not json</html>")  # type: ignore[arg-type]
