@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -344,3 +346,22 @@ def test_the_offline_decoder_reads_a_body_you_already_have(
     assert "BodyDecodeError" in mw.__all__
     with pytest.raises(mw.BodyDecodeError):
         mw.decode_body(api, b"<html>not json</html>")  # type: ignore[arg-type]
+
+
+def test_the_readme_calls_snippet_runs(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    [block] = [
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "stream=False" in b
+    ]
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-readme")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_server.base_url("anthropic"))
+    namespace: dict[str, Any] = {"__name__": "readme"}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["whole"].text == "You said: Name three rivers."
+    assert namespace["tokens"] == namespace["whole"].usage.input_tokens
+    assert namespace["saved"].text == namespace["whole"].text
+    assert "You said: Say hi." in capsys.readouterr().out
+    paths = [request.path for request in fake_server.requests]
+    assert paths == ["/v1/messages", "/v1/messages/count_tokens", "/v1/messages"]
