@@ -146,10 +146,18 @@ def test_a_429_on_the_counting_endpoint_is_retried(api: str) -> None:
     assert [request.path for request in server.requests] == [COUNT_PATH[api]] * 2
 
 
-@pytest.mark.parametrize("answer", [b'{"input_tokens": "many"}', b"{}", b"not json"])
-def test_an_answer_without_a_count_is_a_typed_error(answer: bytes) -> None:
+@pytest.mark.parametrize(
+    ("answer", "content_type"),
+    [
+        (b'{"input_tokens": "many"}', "application/json"),
+        (b"{}", "application/json"),
+        (b"not json", "text/plain"),
+        (b'data: {"input_tokens": 3}\n\n', "text/event-stream"),
+    ],
+)
+def test_an_answer_without_a_count_is_a_typed_error(answer: bytes, content_type: str) -> None:
     with (
-        RawServer([http_response(200, answer)]) as server,
+        RawServer([http_response(200, answer, content_type=content_type)]) as server,
         mw.Client("anthropic", api_key="sk-ant-test-key", base_url=server.url) as client,
         pytest.raises(mw.BodyDecodeError),
     ):

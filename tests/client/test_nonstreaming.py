@@ -24,6 +24,7 @@ from modelwire.common.serialize import response_to_dict
 from modelwire.testing import FakeServer, Fault, Script
 from modelwire.transport.flow import CallFlow
 
+from ..transport.raw_server import Answer, RawServer, http_response
 from .conftest import make_async_client, make_client
 
 NATIVE = {"responses": "Response", "chat": "ChatCompletion", "messages": "Message"}
@@ -365,3 +366,35 @@ def test_the_readme_calls_snippet_runs(
     assert "You said: Say hi." in capsys.readouterr().out
     paths = [request.path for request in fake_server.requests]
     assert paths == ["/v1/messages", "/v1/messages/count_tokens", "/v1/messages"]
+
+
+# A whole Messages answer as a compatible server (LiteLLM's mock) sends it to a stream request.
+MESSAGE_BODY = (
+    b'{"id": "msg_1", "type": "message", "role": "assistant", "model": "m",'
+    b' "content": [{"type": "text", "text": "whole answer"}], "stop_reason": "end_turn",'
+    b' "stop_sequence": null, "usage": {"input_tokens": 3, "output_tokens": 2}}'
+)
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/json"])
+def test_a_raw_json_answer_to_a_stream_request(content_type: str) -> None:
+    answers: list[Answer] = [http_response(200, MESSAGE_BODY, content_type=content_type)]
+    with (
+        RawServer(answers) as server,
+        mw.Client("anthropic", api_key="sk-ant-test-key", base_url=server.url) as client,
+        client.stream(input="hi") as stream,
+    ):
+        events = list(stream)
+    assert [type(event).__name__ for event in events] == [
+        "Created",
+        "TextDelta",
+        "ItemDone",
+        "Completed",
+    ]
+    assert stream.response.text == "whole answer"
+    assert stream.response.usage.output_tokens == 2
+    assert stream.response.stop_reason == "end_turn"
+    [request] = server.requests
+    body = request.json()
+    assert isinstance(body, dict)
+    assert body["stream"] is True

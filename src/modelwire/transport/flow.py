@@ -346,12 +346,14 @@ class CallFlow:
     # -- a whole (JSON) answer ---------------------------------------------------------------------
 
     def _answers_json(self, headers: Mapping[str, str]) -> bool:
+        if self._read_json is not None:
+            return True  # an endpoint that only answers JSON: whatever else comes is not JSON
         media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
         if media_type == "text/event-stream":
             return False
         if media_type == "application/json" or media_type.endswith("+json"):
             return True
-        return self._read_json is not None or not self._stream
+        return not self._stream
 
     def _read_whole(self) -> Generator[Action, Any, bytes]:
         """The whole body, read chunk by chunk within the deadline and ``max_body_bytes``."""
