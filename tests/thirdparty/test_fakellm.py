@@ -1,4 +1,5 @@
-"""modelwire's client against fakellm (PyPI): Chat and Messages, streamed.
+"""modelwire's client against fakellm (PyPI): Chat and Messages, streamed and whole
+(``create(stream=False)``).
 
 fakellm is a mock server by other authors, driven by the rules in fakellm.yaml. It streams text a
 word per delta and tool arguments in several fragments; it has no reasoning and no Responses API.
@@ -8,6 +9,7 @@ in a conversation cannot carry over from one test to another.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -136,3 +138,89 @@ async def test_async_client_streams_the_same(
         texts = [e.text async for e in stream if isinstance(e, mw.TextDelta)]
         response = stream.response
     assert "".join(texts) == response.text == GREETING
+
+
+# Whole answers: create(stream=False). fakellm counts tokens itself on these (an approximation).
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_whole_text(fakellm: ServerProcess, api: str, conversation_id: str) -> None:
+    with client_for(fakellm, api, conversation_id) as client:
+        response = client.create(model="mock-model", input="hello whole", stream=False)
+    assert response.text == GREETING
+    assert response.stop_reason == "end_turn"
+    assert response.usage.input_tokens is not None
+    assert response.usage.input_tokens > 0
+    assert response.usage.output_tokens is not None
+    assert response.usage.output_tokens > 0
+    model = importlib.import_module(f"modelwire.native.{api}").RESPONSE_MODEL
+    assert isinstance(response.native, model)
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_whole_tool_round_trip(fakellm: ServerProcess, api: str, conversation_id: str) -> None:
+    prompt = "use get_weather"
+    with client_for(fakellm, api, conversation_id) as client:
+        first = client.create(model="mock-model", input=prompt, tools=[get_weather], stream=False)
+        [call] = first.tool_calls
+        assert (call.name, call.arguments) == ("get_weather", WEATHER_ARGUMENTS)
+        assert first.stop_reason == "tool_use"
+        history: list[mw.Item] = [
+            mw.Message(role="user", content=prompt),
+            *first.items,
+            mw.ToolResult(call_id=call.id, output=get_weather(**call.arguments)),
+        ]
+        second = client.create(model="mock-model", input=history, tools=[get_weather], stream=False)
+    assert second.text == "The weather tool says: sunny in Paris."
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_whole_parallel_tool_calls(fakellm: ServerProcess, api: str, conversation_id: str) -> None:
+    with client_for(fakellm, api, conversation_id) as client:
+        response = client.create(
+            model="mock-model",
+            input="use get_weather and get_time",
+            tools=[get_weather, get_time],
+            stream=False,
+        )
+    assert [(c.name, c.arguments) for c in response.tool_calls] == [
+        ("get_weather", WEATHER_ARGUMENTS),
+        ("get_time", TIME_ARGUMENTS),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "error", "status"),
+    [
+        ("please rate limit me", mw.RateLimitError, 429),
+        ("please fail", mw.InternalServerError, 500),
+    ],
+)
+@pytest.mark.parametrize("api", APIS)
+def test_whole_error_statuses_map_to_typed_errors(
+    fakellm: ServerProcess,
+    api: str,
+    conversation_id: str,
+    prompt: str,
+    error: type[mw.APIError],
+    status: int,
+) -> None:
+    """fakellm sends its error statuses only on non-streaming requests."""
+    with (
+        client_for(fakellm, api, conversation_id, max_retries=0) as client,
+        pytest.raises(error) as caught,
+    ):
+        client.create(model="mock-model", input=prompt, stream=False)
+    assert caught.value.status == status
+    assert "(mock)" in str(caught.value)
+
+
+@pytest.mark.parametrize("api", APIS)
+async def test_whole_answer_with_the_async_client(
+    fakellm: ServerProcess, api: str, conversation_id: str
+) -> None:
+    async with make_async_client(
+        fakellm, api, default_headers={"X-Fakellm-Conversation-Id": conversation_id}
+    ) as client:
+        response = await client.create(model="mock-model", input="hello async", stream=False)
+    assert response.text == GREETING

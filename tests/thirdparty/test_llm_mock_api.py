@@ -1,4 +1,5 @@
-"""modelwire's client against llm-mock-api (PyPI): Responses, Chat and Messages, streamed.
+"""modelwire's client against llm-mock-api (PyPI): Responses, Chat and Messages, streamed and
+whole (``create(stream=False)``: one JSON body).
 
 llm-mock-api is a Python port of llm-mock-server by other authors; its answers come from the rules
 in llm_mock_api_server.py. It sends reasoning on Responses (a summary) and Messages (an unsigned
@@ -6,6 +7,8 @@ thinking block), not on Chat.
 """
 
 from __future__ import annotations
+
+import importlib
 
 import pytest
 
@@ -28,6 +31,12 @@ def get_weather(city: str, unit: str) -> str:
 def get_time(zone: str) -> str:
     """Current time in a zone."""
     return f"noon in {zone}"
+
+
+def response_model(api: str) -> type:
+    """The generated model of the API's final object (Response, ChatCompletion, Message)."""
+    model: type = importlib.import_module(f"modelwire.native.{api}").RESPONSE_MODEL
+    return model
 
 
 def streamed(client: mw.Client, **call: object) -> tuple[list[mw.Event], mw.Response]:
@@ -151,3 +160,84 @@ def test_server_error_answer_is_an_internal_server_error(
     ):
         client.create(model="mock-model", input=rules.SERVER_ERROR_PROMPT)
     assert caught.value.status == 500
+
+
+# Whole answers: create(stream=False) sends a request without `stream` and decodes the JSON body.
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_whole_text_decodes_into_the_same_response(llm_mock_api: ServerProcess, api: str) -> None:
+    with make_client(llm_mock_api, api) as client:
+        whole = client.create(model="mock-model", input="hello whole", stream=False)
+        _, streamed_answer = streamed(client, input="hello whole")
+    assert whole.text == streamed_answer.text == rules.ECHO_PREFIX + "hello whole"
+    assert whole.stop_reason == streamed_answer.stop_reason == "end_turn"
+    assert whole.usage.input_tokens == streamed_answer.usage.input_tokens == 10
+    assert whole.usage.output_tokens == streamed_answer.usage.output_tokens == 5
+    assert isinstance(whole.native, response_model(api))
+    assert isinstance(streamed_answer.native, response_model(api))
+    assert whole.id
+    assert [type(item) for item in whole.items] == [mw.Message]
+
+
+@pytest.mark.parametrize("api", REASONING_APIS)
+def test_whole_reasoning(llm_mock_api: ServerProcess, api: str) -> None:
+    with make_client(llm_mock_api, api) as client:
+        response = client.create(model="mock-model", input="tell me a joke", stream=False)
+    assert response.reasoning == rules.REASONING
+    assert response.text == rules.JOKE
+    assert [type(item) for item in response.items] == [mw.Reasoning, mw.Message]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_whole_tool_round_trip(llm_mock_api: ServerProcess, api: str) -> None:
+    prompt = "please use get_weather"
+    with make_client(llm_mock_api, api) as client:
+        first = client.create(model="mock-model", input=prompt, tools=[get_weather], stream=False)
+        [call] = first.tool_calls
+        assert (call.name, call.arguments) == ("get_weather", rules.WEATHER_ARGUMENTS)
+        assert call.raw_arguments
+        assert first.text == rules.WEATHER_PREFACE
+        assert first.stop_reason == "tool_use"
+        history: list[mw.Item] = [
+            mw.Message(role="user", content=prompt),
+            *first.items,
+            mw.ToolResult(call_id=call.id, output=get_weather(**call.arguments)),
+        ]
+        second = client.create(model="mock-model", input=history, tools=[get_weather], stream=False)
+    assert second.text == rules.TOOL_RESULT_PREFIX + "sunny in Paris"
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_whole_parallel_tool_calls(llm_mock_api: ServerProcess, api: str) -> None:
+    with make_client(llm_mock_api, api) as client:
+        response = client.create(
+            model="mock-model",
+            input="use get_weather and get_time",
+            tools=[get_weather, get_time],
+            stream=False,
+        )
+    assert [(c.name, c.arguments) for c in response.tool_calls] == [
+        ("get_weather", rules.WEATHER_ARGUMENTS),
+        ("get_time", rules.TIME_ARGUMENTS),
+    ]
+
+
+@pytest.mark.parametrize("api", APIS)
+async def test_whole_answer_with_the_async_client(llm_mock_api: ServerProcess, api: str) -> None:
+    async with make_async_client(llm_mock_api, api) as client:
+        response = await client.create(model="mock-model", input="hello async", stream=False)
+    assert response.text == rules.ECHO_PREFIX + "hello async"
+    assert isinstance(response.native, response_model(api))
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_whole_rate_limit_answer_is_a_rate_limit_error(
+    llm_mock_api: ServerProcess, api: str
+) -> None:
+    with (
+        make_client(llm_mock_api, api, max_retries=0) as client,
+        pytest.raises(mw.RateLimitError) as caught,
+    ):
+        client.create(model="mock-model", input=rules.RATE_LIMIT_PROMPT, stream=False)
+    assert caught.value.status == 429
