@@ -81,7 +81,7 @@ def tests(session: nox.Session) -> None:
 
 # The LiteLLM proxy that tests/thirdparty/test_litellm_proxy.py runs. `litellm[proxy]` itself does
 # not install (its extra pins packages that are not on the registry), so: litellm and the proxy's
-# runtime packages, as that extra lists them, plus two it imports without listing them.
+# runtime packages, as that extra lists them, plus three it imports without listing them.
 LITELLM_PROXY = [
     "litellm==1.110.2",
     "fastapi>=0.136.3,<1",
@@ -96,8 +96,10 @@ LITELLM_PROXY = [
     "rq>=2.7,<3",
     "fastapi-sso>=0.19,<1",
     "orjson>=3.11.6,<4",
+    "mcp>=2.3.0,<3",
     "semver",
     "expression",
+    "soundfile",
 ]
 
 
