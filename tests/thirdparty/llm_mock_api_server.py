@@ -19,6 +19,7 @@ from llm_mock_api.types.request import MockRequest
 REASONING = "The user wants a short joke. Keep it to one line."
 JOKE = "Why did the developer go broke? He used up all his cache."
 WEATHER_PREFACE = "Checking the weather."
+REASONING_BEFORE_TOOL = "The user asks about the weather: call get_weather for Paris."
 TOOL_RESULT_PREFIX = "The tool returned: "
 ECHO_PREFIX = "You said: "
 WEATHER_ARGUMENTS = {"city": "Paris", "unit": "celsius"}
@@ -62,6 +63,12 @@ def build() -> MockServer:
                 ToolCall(name="get_weather", args=WEATHER_ARGUMENTS),
                 ToolCall(name="get_time", args=TIME_ARGUMENTS),
             ]
+        )
+    )
+    server.when("think, then use get_weather").reply(
+        ReplyObject(
+            reasoning=REASONING_BEFORE_TOOL,
+            tools=[ToolCall(name="get_weather", args=WEATHER_ARGUMENTS)],
         )
     )
     server.when("use get_weather").reply(

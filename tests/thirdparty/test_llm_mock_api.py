@@ -241,3 +241,28 @@ def test_whole_rate_limit_answer_is_a_rate_limit_error(
     ):
         client.create(model="mock-model", input=rules.RATE_LIMIT_PROMPT, stream=False)
     assert caught.value.status == 429
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "whole"])
+@pytest.mark.parametrize("api", REASONING_APIS)
+def test_reasoning_then_tool_call_round_trip(
+    llm_mock_api: ServerProcess, api: str, stream: bool
+) -> None:
+    """Reasoning the server did not sign (no signature, no encrypted_content) before a tool call:
+    collected, and the history with it is accepted in the next turn."""
+    prompt = "think, then use get_weather"
+    with make_client(llm_mock_api, api) as client:
+        first = client.create(model="mock-model", input=prompt, tools=[get_weather], stream=stream)
+        assert first.reasoning == rules.REASONING_BEFORE_TOOL
+        assert isinstance(first.items[0], mw.Reasoning)
+        [call] = first.tool_calls
+        assert first.stop_reason == "tool_use"
+        history: list[mw.Item] = [
+            mw.Message(role="user", content=prompt),
+            *first.items,
+            mw.ToolResult(call_id=call.id, output=get_weather(**call.arguments)),
+        ]
+        second = client.create(
+            model="mock-model", input=history, tools=[get_weather], stream=stream
+        )
+    assert second.text == rules.TOOL_RESULT_PREFIX + "sunny in Paris"
