@@ -198,7 +198,6 @@ register_provider(
         auth=sign_in_auth,
         credential="sign-in",
         base_url_env=("MODELWIRE_CHATGPT_BASE_URL",),
-        # Its headers are the sign-in mode's table: auth.config.ChatGPTOAuthConfig.
         default_models={"responses": "gpt-5.1-codex"},
         description="ChatGPT sign-in (OAuth)",
     )
