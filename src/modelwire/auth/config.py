@@ -78,8 +78,9 @@ class ChatGPTOAuthConfig:
         "authorize_url": "MODELWIRE_CHATGPT_AUTHORIZE_URL",
         "token_url": "MODELWIRE_CHATGPT_TOKEN_URL",
         "client_id": "MODELWIRE_CHATGPT_CLIENT_ID",
-        "originator": "MODELWIRE_CHATGPT_ORIGINATOR",
     }
+    #: The request-table variables (ENV names the OAuth endpoints, which the emulator can serve).
+    ORIGINATOR_ENV: ClassVar[str] = "MODELWIRE_CHATGPT_ORIGINATOR"
     #: A JSON object of headers merged over :data:`CHATGPT_HEADERS` ("" drops one).
     HEADERS_ENV: ClassVar[str] = "MODELWIRE_CHATGPT_HEADERS"
 
@@ -93,7 +94,8 @@ class ChatGPTOAuthConfig:
         headers = merge_headers(
             CHATGPT_HEADERS, _headers_from_env(cls.HEADERS_ENV), overrides.pop("headers", None)
         )
-        return _from_env(cls, cls.ENV, {**overrides, "headers": headers})
+        env = {**cls.ENV, "originator": cls.ORIGINATOR_ENV}
+        return _from_env(cls, env, {**overrides, "headers": headers})
 
     def redirect_uri(self, port: int) -> str:
         return f"http://localhost:{port}{self.callback_path}"

@@ -478,7 +478,8 @@ class ChatGPTAuth(OAuthAuth):
         if not isinstance(cache_key, str) or not cache_key:
             cache_key = body["prompt_cache_key"] = self.session_id
         headers = request.headers
-        headers.setdefault("originator", self.config.originator)
+        if self.config.originator:
+            headers.setdefault("originator", self.config.originator)
         headers.setdefault("session_id", cache_key)
         for name, value in self.config.headers.items():
             headers.setdefault(name.lower(), value)
