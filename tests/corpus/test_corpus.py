@@ -88,6 +88,7 @@ def test_native_never_raises_on_server_events(record: Record) -> None:
         assert event.native is not None
     if response.complete:
         assert response.native is not None
+        assert response.usage.native is not None
 
 
 def _model_for(api: str, payload: dict[str, Any]) -> type[BaseModel]:
@@ -114,11 +115,15 @@ def test_every_stream_payload_validates(record: Record) -> None:
 def test_collected_answer_matches_the_payloads(record: Record) -> None:
     expected = reading.read_stream(record.api, record.body)
     _, response, failed = _decode(record)
-    assert response.text == expected.text
+    assert response.text == expected.text, "collected text is not the text deltas joined"
     calls = {call.id: call.name for call in response.tool_calls}
-    assert [(i, calls.get(i)) for i, _ in expected.tool_calls] == expected.tool_calls
+    found = [(i, calls.get(i)) for i, _ in expected.tool_calls]
+    assert found == expected.tool_calls, f"tool calls (id, name): {found} != {expected.tool_calls}"
     if not failed and expected.output_tokens is not None:
-        assert response.usage.output_tokens == expected.output_tokens
+        assert response.usage.output_tokens == expected.output_tokens, (
+            f"usage.output_tokens is {response.usage.output_tokens}, the payloads say "
+            f"{expected.output_tokens}"
+        )
 
 
 def _validates_as_its_model(record: Record) -> None:
