@@ -1,5 +1,5 @@
-"""The project's work, one session per job (`nox -s NAME`): codegen, codegen_check, lint,
-typecheck, tests, stress, bench, demo.
+"""The project's work, one session per job (`nox -s NAME`): schemas, schemas_check, spec_diff,
+codegen, codegen_check, lint, typecheck, tests, stress, bench, demo.
 
 `pip install nox` is the only prerequisite: every session makes its own virtualenv (venv + pip) and
 installs the project from its own files.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import nox
 
 nox.options.default_venv_backend = "venv"
-nox.options.sessions = ["codegen_check", "lint", "typecheck", "tests"]
+nox.options.sessions = ["schemas_check", "codegen_check", "lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
@@ -19,6 +19,28 @@ PYTHON = "3.11"
 def install_dev(session: nox.Session) -> None:
     session.install("--upgrade", "pip")
     session.install("-e", ".[dev]")
+
+
+@nox.session(python=PYTHON)
+def schemas(session: nox.Session) -> None:
+    """Derive schemas/*.yaml from the pinned SDKs (schemas/upstream.lock) and schemas/overlay."""
+    install_dev(session)
+    session.run("python", "codegen/schemas.py")
+
+
+@nox.session(python=PYTHON)
+def schemas_check(session: nox.Session) -> None:
+    """Fail, with a diff, when schemas/*.yaml are not what the pins and the overlay produce."""
+    install_dev(session)
+    session.run("python", "codegen/schemas.py", "--check")
+
+
+@nox.session(python=PYTHON)
+def spec_diff(session: nox.Session) -> None:
+    """What changes between the pinned SDKs and another release: `-- --to VERSION --package P`
+    (default: the newest release of each)."""
+    install_dev(session)
+    session.run("python", "codegen/spec_diff.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx2
+import orjson
 
 import modelwire as mw
 
@@ -33,6 +34,22 @@ def bare_loop(chunks: list[bytes]) -> int:
         for line in lines:
             if line.startswith(b"data: ") and line != b"data: [DONE]":
                 json.loads(line[6:])
+                count += 1
+    return count
+
+
+def orjson_loop(chunks: list[bytes]) -> int:
+    """The floor: the bare loop with orjson (modelwire's JSON parser) instead of json.loads."""
+    buffer = b""
+    count = 0
+    loads = orjson.loads
+    for chunk in chunks:
+        buffer += chunk
+        lines = buffer.split(b"\n")
+        buffer = lines.pop()
+        for line in lines:
+            if line.startswith(b"data: ") and line != b"data: [DONE]":
+                loads(line[6:])
                 count += 1
     return count
 

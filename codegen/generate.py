@@ -18,6 +18,7 @@ import argparse
 import difflib
 import filecmp
 import hashlib
+import re
 import subprocess
 import sys
 import tempfile
@@ -44,11 +45,15 @@ DATAMODEL_CODEGEN_OPTIONS = (
     "--use-union-operator",
     "--use-standard-collections",
     "--use-double-quotes",
-    "--collapse-root-models",
+    "--use-type-alias",
     "--use-schema-description",
     "--use-field-description",
     "--formatters", "ruff-format",
 )  # fmt: skip
+
+
+#: The schema extension that makes a union tagged (see schemas/CONVENTIONS.md, rule 3).
+UNION = "x-modelwire-union"
 
 
 class SchemaError(Exception):
@@ -65,6 +70,8 @@ class ApiSpec:
     error: str
     stream_discriminator: str
     stream_events: dict[str, str]
+    stream_union: str | None
+    unions: dict[str, dict[str, Any]]
 
     @classmethod
     def load(cls, path: Path) -> ApiSpec | None:
@@ -83,6 +90,12 @@ class ApiSpec:
             error=block["error"],
             stream_discriminator=block["stream_discriminator"],
             stream_events=dict(block["stream_events"]),
+            stream_union=block.get("stream_union"),
+            unions={
+                name: schema[UNION]
+                for name, schema in sorted(schemas.items())
+                if isinstance(schema, dict) and UNION in schema
+            },
         )
         named = [spec.request, spec.response, spec.error, *spec.stream_events.values()]
         missing = sorted({name for name in named if name not in schemas})
@@ -122,6 +135,71 @@ def run_datamodel_codegen(spec: ApiSpec, target: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SchemaError(f"datamodel-codegen failed on {spec.source.name}:\n{result.stderr}")
+    target.write_text(tag_unions(spec, target.read_text("utf-8")), "utf-8", newline="\n")
+
+
+def _alias_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"^{re.escape(name)} = TypeAliasType\((?:[^\n]*\)\n|\n(?:.*\n)*?\)\n)", re.MULTILINE
+    )
+
+
+def tag_unions(spec: ApiSpec, models: str) -> str:
+    """Turn each ``x-modelwire-union`` alias into a tagged union with its fallback member.
+
+    datamodel-codegen writes a plain ``Union`` for these; the tag function (``_unions.tag_of``)
+    and the fallback are ours, so a request error names the member meant by its tag and a
+    response never fails on a member the schema does not know yet.
+    """
+    for name, union in spec.unions.items():
+        pattern = _alias_pattern(name)
+        if len(pattern.findall(models)) != 1:
+            raise SchemaError(f"{spec.source.name}: no single type alias {name} to tag")
+        fallback = union.get("fallback")
+        default = union.get("default")
+        if not fallback and default is None and all(len(n) == 1 for n in union["tags"].values()):
+            # A strict union with one member per tag: pydantic's own discriminated union, whose
+            # errors name the discriminator field itself.
+            names = list(dict.fromkeys(n[0] for n in union["tags"].values()))
+            alias = (
+                f'{name} = TypeAliasType(\n    "{name}",\n    Annotated[\n        Union[\n'
+                + "".join(f'            "{member}",\n' for member in names)
+                + f'        ],\n        Field(discriminator="{union["discriminator"]}"),\n'
+                + "    ],\n)\n"
+            )
+            models = pattern.sub(lambda _match, alias=alias: alias, models, count=1)
+            continue
+        members = []
+        for tag, names in union["tags"].items():
+            inner = ", ".join(f'"{n}"' for n in names)
+            target = inner if len(names) == 1 else f"Union[{inner}]"
+            members.append(f'Annotated[{target}, Tag("{tag}")]')
+        if fallback:
+            members.append(f'Annotated["{fallback}", Tag(FALLBACK_TAG)]')
+        tags = ", ".join(f'"{tag}"' for tag in union["tags"])
+        options = [f'"{union["discriminator"]}"', f"({tags},)"]
+        if default is not None:
+            options.append(f'default="{default}"')
+        if fallback:
+            options.append("fallback=True")
+        alias = (
+            f'{name} = TypeAliasType(\n    "{name}",\n    Annotated[\n        Union[\n'
+            + "".join(f"            {member},\n" for member in members)
+            + f"        ],\n        Discriminator(tag_of({', '.join(options)})),\n    ],\n)\n"
+        )
+        models = pattern.sub(lambda _match, alias=alias: alias, models, count=1)
+    if spec.unions:
+        imports = (
+            "from typing import Annotated, Union\n\n"
+            "from pydantic import Discriminator, Field, Tag\n\n"
+            "from .._unions import FALLBACK_TAG, tag_of\n"
+        )
+        models = models.replace(
+            "from __future__ import annotations\n",
+            "from __future__ import annotations\n\n" + imports,
+            1,
+        )
+    return models
 
 
 def render(template: str, **context: Any) -> str:
@@ -161,8 +239,9 @@ def generate(schemas_dir: Path, out_dir: Path) -> list[Path]:
         write(package / "events.py", render("events.py.jinja2", spec=spec, header=header(spec)))
         write(package / "__init__.py", render("api_init.py.jinja2", spec=spec, header=header(spec)))
     write(native / "__init__.py", render("native_init.py.jinja2", specs=specs))
+    write(native / "_unions.py", render("unions.py.jinja2"))
     write(native / "py.typed", "")
-    format_python([path for path in written if path.suffix == ".py" and path.name != "models.py"])
+    format_python([path for path in written if path.suffix == ".py"])
     return written
 
 

@@ -26,8 +26,11 @@ from .common.errors import (
     ConfigurationError,
     ConflictError,
     ContextWindowExceededError,
+    EventTooLargeError,
     InternalServerError,
+    InvalidJSONError,
     ModelwireError,
+    NativeValidationError,
     NotFoundError,
     OverloadedError,
     PermissionDeniedError,
@@ -57,6 +60,7 @@ from .common.events import (
 )
 from .common.items import (
     ContentPart,
+    HostedToolCallItem,
     ImagePart,
     Item,
     Message,
@@ -66,12 +70,12 @@ from .common.items import (
     ToolCall,
     ToolResult,
 )
-from .common.items import (
-    HostedToolCall as HostedToolItem,
-)
 from .common.response import Response, StopReason
 from .common.usage import Usage
 from .decoding import StreamDecoder, adecode, decode
+
+#: The earlier name of :class:`HostedToolCallItem`.
+HostedToolItem = HostedToolCallItem
 
 # The package spans two roots in a source checkout: hand-written code in src/ and generated models
 # in generated/ (a wheel merges them). This is pkgutil.extend_path without pkgutil's import cost.
@@ -88,12 +92,20 @@ __path__ = [
 
 if TYPE_CHECKING:
     from . import auth, native, testing
-    from .client import AsyncClient, AsyncStream, Client, Stream, Timeouts
+    from .apis import WireApi, register_wire_api, unregister_wire_api
+    from .apis.chat.request import ChatOptions
+    from .apis.messages.request import MessagesOptions
+    from .apis.responses.request import ResponsesOptions
+    from .client import AsyncClient, AsyncStream, CallArgs, Client, ClientOptions, Stream, Timeouts
     from .common.tools import Tool
-    from .providers.chat.request import ChatOptions
-    from .providers.messages.request import MessagesOptions
-    from .providers.registry import ProviderSpec, register_provider, unregister_provider
-    from .providers.responses.request import ResponsesOptions
+    from .services import (
+        ProviderSpec,
+        Service,
+        api_key_auth,
+        register_provider,
+        sign_in_auth,
+        unregister_provider,
+    )
 
 # Loaded on first access: name -> module that defines it.
 _LAZY: dict[str, str] = {
@@ -105,13 +117,21 @@ _LAZY: dict[str, str] = {
     "Stream": "modelwire.client",
     "AsyncStream": "modelwire.client",
     "Timeouts": "modelwire.client",
+    "CallArgs": "modelwire.client",
+    "ClientOptions": "modelwire.client",
+    "WireApi": "modelwire.apis",
+    "register_wire_api": "modelwire.apis",
+    "unregister_wire_api": "modelwire.apis",
     "Tool": "modelwire.common.tools",
-    "ResponsesOptions": "modelwire.providers.responses.request",
-    "ChatOptions": "modelwire.providers.chat.request",
-    "MessagesOptions": "modelwire.providers.messages.request",
-    "ProviderSpec": "modelwire.providers.registry",
-    "register_provider": "modelwire.providers.registry",
-    "unregister_provider": "modelwire.providers.registry",
+    "ResponsesOptions": "modelwire.apis.responses.request",
+    "ChatOptions": "modelwire.apis.chat.request",
+    "MessagesOptions": "modelwire.apis.messages.request",
+    "ProviderSpec": "modelwire.services",
+    "Service": "modelwire.services",
+    "api_key_auth": "modelwire.services",
+    "sign_in_auth": "modelwire.services",
+    "register_provider": "modelwire.services",
+    "unregister_provider": "modelwire.services",
 }
 
 
@@ -133,8 +153,10 @@ __all__ = [
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "CallArgs",
     "ChatOptions",
     "Client",
+    "ClientOptions",
     "Collector",
     "Completed",
     "ConfigurationError",
@@ -143,16 +165,20 @@ __all__ = [
     "ContextWindowExceededError",
     "Created",
     "Event",
+    "EventTooLargeError",
     "HostedToolCall",
+    "HostedToolCallItem",
     "HostedToolItem",
     "ImagePart",
     "InternalServerError",
+    "InvalidJSONError",
     "Item",
     "ItemDone",
     "Message",
     "MessagesOptions",
     "ModelwireError",
     "NativeOnly",
+    "NativeValidationError",
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
@@ -167,6 +193,7 @@ __all__ = [
     "RequestTooLargeError",
     "Response",
     "ResponsesOptions",
+    "Service",
     "StopReason",
     "Stream",
     "StreamDecodeError",
@@ -185,13 +212,18 @@ __all__ = [
     "UnprocessableEntityError",
     "Usage",
     "UsageUpdate",
+    "WireApi",
     "__version__",
     "adecode",
+    "api_key_auth",
     "auth",
     "collect",
     "decode",
     "native",
     "register_provider",
+    "register_wire_api",
+    "sign_in_auth",
     "testing",
     "unregister_provider",
+    "unregister_wire_api",
 ]

@@ -1,284 +1,225 @@
-"""Client and AsyncClient: the counterpart of Codex's ModelClient over three wire APIs.
+"""Client and AsyncClient: the counterpart of Codex's ModelClient over any wire API.
 
-Both twins share one core (request building, error mapping, retry rules) and differ only at the
-I/O edge. A stream is retried only before its first event is delivered; after that a fault raises
-a typed error carrying the partial Response.
+Both clients build requests the same way (:class:`_Core`) and run each call through the one call
+flow (:class:`~modelwire.transport.flow.CallFlow`), which decides retries, refresh, the deadline
+and what the caller sees; :class:`Stream` and :class:`AsyncStream` only perform its I/O. A stream
+is retried only before its first event is delivered; after that a fault raises a typed error
+carrying the partial Response.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import logging
+import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
 
 import httpx2
 
 from ._version import __version__
-from .auth.base import Auth, OutgoingRequest
-from .common.errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    ConfigurationError,
-    ModelwireError,
-    StreamInterruptedError,
-)
+from .apis import ApiName, WireApi, wire_api
+from .apis.base import OutgoingRequest
+from .auth.base import Auth
+from .common.errors import ConfigurationError
 from .common.events import Event
-from .common.items import Item
-from .common.prompt import Effort, Prompt, ToolChoice
+from .common.prompt import Prompt, PromptArgs
 from .common.response import Response
-from .common.tools import ToolLike
-from .decoding import StreamDecoder
-from .providers.registry import ProviderSpec, provider
-from .providers.validation import validate_request
-from .transport.ratelimits import rate_limits
-from .transport.retry import RetryPolicy, retry_after, should_retry
-from .wire.json import dumps, loads
+from .services import Service, provider, service_names
+from .transport.flow import (
+    Answer,
+    Blocking,
+    CallFlow,
+    Deliver,
+    ReadBody,
+    ReadChunk,
+    Send,
+    Sleep,
+    Steps,
+    Timeouts,
+)
+from .transport.retry import RetryPolicy
 
-log = logging.getLogger("modelwire")
+__all__ = [
+    "AsyncClient",
+    "AsyncStream",
+    "CallArgs",
+    "Client",
+    "ClientOptions",
+    "Stream",
+    "Timeouts",
+    "providers_with_credentials",
+]
 
+_Http = TypeVar("_Http", httpx2.Client, httpx2.AsyncClient)
 ProviderName = Literal["openai", "anthropic", "chatgpt", "claude"] | str
-ApiName = Literal["responses", "chat", "messages"]
 
 
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Seconds. ``read`` is also the stream idle timeout: the longest silence between bytes.
-    ``total`` bounds a whole call, retries included (None: no bound)."""
+class CallArgs(PromptArgs, total=False):
+    """The arguments of ``create`` and ``stream`` on both clients (they exist only here).
 
-    connect: float = 10.0
-    read: float = 600.0
-    write: float = 60.0
-    pool: float = 30.0
-    total: float | None = None
+    Besides the prompt (see :class:`~modelwire.common.prompt.PromptArgs`): ``options`` takes the
+    API's own options (ResponsesOptions, ChatOptions, MessagesOptions); ``extra_body`` /
+    ``extra_headers`` reach fields the schemas do not have yet.
+    """
 
-    def httpx(self) -> httpx2.Timeout:
-        return httpx2.Timeout(
-            connect=self.connect, read=self.read, write=self.write, pool=self.pool
-        )
+    options: Any
+    extra_body: Mapping[str, Any] | None
+    extra_headers: Mapping[str, str] | None
 
 
-def _options_type(api: str) -> type:
-    module = importlib.import_module(f"modelwire.providers.{api}.request")
-    name = {"responses": "ResponsesOptions", "chat": "ChatOptions", "messages": "MessagesOptions"}
-    options_type: type = getattr(module, name[api])
-    return options_type
+_CALL_ARGS = frozenset(CallArgs.__annotations__)
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword arguments of both clients (besides ``provider``, ``api`` and ``http_client``).
+
+    ``api_key`` None: the service's environment variable or the credential store; ``base_url``
+    None: the service's (or its environment variable's); ``auth`` replaces the service's Auth;
+    ``timeout`` a :class:`Timeouts` or seconds of read timeout; ``default_headers`` go on every
+    request.
+    """
+
+    api_key: str | None
+    base_url: str | None
+    auth: Auth | None
+    max_retries: int
+    timeout: Timeouts | float | None
+    default_headers: Mapping[str, str] | None
+
+
+_CLIENT_OPTIONS = frozenset(ClientOptions.__annotations__)
+
+
+def _checked(method: str, call: Mapping[str, object], known: frozenset[str] = _CALL_ARGS) -> None:
+    """The TypeError Python would raise for a typo, naming the method that was called."""
+    unknown = sorted(set(call) - known)
+    if unknown:
+        raise TypeError(f"{method}() got an unexpected keyword argument {unknown[0]!r}")
+    if known is _CALL_ARGS and "input" not in call:
+        raise TypeError(f"{method}() missing required keyword argument: 'input'")
 
 
 class _Core:
-    """What both clients share: provider, auth, request building, error mapping, retry rules."""
+    """What both clients share: service, wire API, auth, and request building."""
 
     def __init__(
-        self,
-        provider_name: str,
-        api: str | None,
-        api_key: str | None,
-        base_url: str | None,
-        auth: Auth | None,
-        max_retries: int,
-        timeout: Timeouts | float | None,
-        default_headers: Mapping[str, str] | None,
+        self, client: str, provider_name: str, api: str | None, options: ClientOptions
     ) -> None:
-        self.spec: ProviderSpec = provider(provider_name)
-        self.api = self.spec.resolve_api(api)
-        self.auth = auth if auth is not None else self.spec.make_auth(api_key)
-        if self.api not in self.auth.apis:
+        _checked(client, options, _CLIENT_OPTIONS)
+        auth = options.get("auth")
+        api_key = options.get("api_key")
+        max_retries = options.get("max_retries", 2)
+        timeout = options.get("timeout")
+        default_headers = options.get("default_headers")
+        self.service: Service = provider(provider_name)
+        self.api: WireApi = wire_api(self.service.resolve_api(api))
+        self.auth = auth if auth is not None else self.service.make_auth(api_key)
+        if self.api.name not in self.auth.apis:
             raise ConfigurationError(
-                f"{self.auth.mode} credentials cannot call the {self.api} API "
+                f"{self.auth.mode} credentials cannot call the {self.api.name} API "
                 f"(they reach: {', '.join(self.auth.apis)})"
             )
-        if self.auth.provider_bound and self.auth.provider != self.spec.name:
+        if self.auth.provider_bound and self.auth.provider != self.service.name:
             raise ConfigurationError(
                 f"{self.auth.mode} credentials only work with provider={self.auth.provider!r}, "
-                f"not {self.spec.name!r}"
+                f"not {self.service.name!r}"
             )
-        self.base_url = self.spec.base_url(base_url)
-        self.url = self.base_url + self.spec.paths[self.api]
+        self.base_url = self.service.base_url(options.get("base_url"))
+        self.endpoint = self.base_url + self.service.paths[self.api.name]
         if max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
         self.retry = RetryPolicy(max_retries=max_retries)
         if isinstance(timeout, int | float):
             timeout = Timeouts(read=float(timeout), total=None)
         self.timeouts = timeout or Timeouts()
-        self.default_headers = dict(default_headers or {})
-        self.request_module = importlib.import_module(f"modelwire.providers.{self.api}.request")
-        self.errors_module = importlib.import_module(f"modelwire.providers.{self.api}.errors")
+        self.default_headers = {
+            **self.service.default_headers,
+            **{k.lower(): v for k, v in (default_headers or {}).items()},
+        }
 
-    def build(
-        self,
-        *,
-        model: str | None,
-        input: str | Item | list[Item],
-        instructions: str | None,
-        tools: list[ToolLike] | None,
-        tool_choice: ToolChoice | None,
-        parallel_tool_calls: bool | None,
-        max_output_tokens: int | None,
-        temperature: float | None,
-        stop: str | list[str] | None,
-        reasoning: Effort | None,
-        output_schema: dict[str, Any] | type | None,
-        options: Any,
-        extra_body: Mapping[str, Any] | None,
-        extra_headers: Mapping[str, str] | None,
-        stream: bool,
-    ) -> OutgoingRequest:
-        chosen_model = model or self.spec.default_models.get(self.api)
-        if not chosen_model:
+    def build(self, call: CallArgs, *, stream: bool) -> OutgoingRequest:
+        api = self.api
+        model = call.get("model") or self.service.default_models.get(api.name)
+        if not model:
             raise ConfigurationError("model is required")
-        prompt = Prompt.build(
-            model=chosen_model,
-            input=input,
-            instructions=instructions,
-            tools=tools,
-            tool_choice=tool_choice,
-            parallel_tool_calls=parallel_tool_calls,
-            max_output_tokens=max_output_tokens,
-            temperature=temperature,
-            stop=stop,
-            reasoning=reasoning,
-            output_schema=output_schema,
-        )
-        if options is not None and not isinstance(options, _options_type(self.api)):
+        prompt_args: PromptArgs = {k: v for k, v in call.items() if k in _PROMPT_ARGS}  # type: ignore[assignment]
+        prompt_args["model"] = model
+        prompt = Prompt.build(**prompt_args)
+        options = call.get("options")
+        if options is not None and not isinstance(options, api.options_type):
             raise ConfigurationError(
-                f"options={type(options).__name__}(...) does not fit the {self.api} API; "
-                f"use {_options_type(self.api).__name__}"
+                f"options={type(options).__name__}(...) does not fit the {api.name} API; "
+                f"use {api.options_type.__name__}"
             )
-        body: dict[str, Any] = self.request_module.build_body(prompt, options, stream=stream)
+        body = api.build_body(prompt, options, stream=stream)
         headers = {
             "content-type": "application/json",
             "accept": "text/event-stream" if stream else "application/json",
             "user-agent": f"modelwire/{__version__}",
+            **api.headers(options),
+            **self.default_headers,
         }
-        provider_headers = getattr(self.request_module, "headers", None)
-        if provider_headers is not None:
-            headers.update(provider_headers(options))
-        headers.update(self.default_headers)
-        request = OutgoingRequest(api=self.api, url=self.url, headers=headers, body=body)
+        request = OutgoingRequest(api=api.name, url="", headers=headers, body=body)
         # Auth rules (e.g. the ChatGPT backend's store=false) shape the body before validation,
         # so what is validated is what is sent.
         self.auth.shape(request)
-        validate_request(self.api, request.body)
+        # The URL may take fields out of the body (a model that travels in the path).
+        request.url = api.url(self.endpoint, request.body, stream)
+        if api.validate is not None:
+            api.validate(request.body)
+        extra_body = call.get("extra_body")
         if extra_body:
             request.body.update(extra_body)
+        extra_headers = call.get("extra_headers")
         if extra_headers:
             request.headers.update({k.lower(): v for k, v in extra_headers.items()})
         return request
 
-    def error_for(self, status: int, headers: httpx2.Headers, body: bytes) -> APIError:
-        payload: Any
-        try:
-            payload = loads(body) if body else None
-        except ValueError:
-            payload = body.decode("utf-8", "replace")
-        request_id = headers.get("x-request-id") or headers.get("request-id")
-        error: APIError = self.errors_module.error_from_body(
-            status, payload, request_id=request_id, retry_after=retry_after(headers)
-        )
-        return error
-
-    def encode(self, request: OutgoingRequest) -> bytes:
-        return dumps(request.body)
+    def flow(self, call: CallArgs) -> CallFlow:
+        request = self.build(call, stream=True)
+        return CallFlow(self.api, self.auth, request, retry=self.retry, timeouts=self.timeouts)
 
 
-class _Attempts:
-    """Retry bookkeeping for one call: attempt count and the total-time deadline."""
-
-    __slots__ = ("attempt", "core", "deadline", "refreshed")
-
-    def __init__(self, core: _Core) -> None:
-        self.core = core
-        self.attempt = 0
-        self.refreshed = False
-        total = core.timeouts.total
-        self.deadline = None if total is None else time.monotonic() + total
-
-    def next_delay(self, headers: Mapping[str, str] | None = None) -> float | None:
-        """Seconds to wait before retrying, or None when the budget is spent (or the server
-        asks for a longer wait than a call makes)."""
-        if self.attempt >= self.core.retry.max_retries:
-            return None
-        delay = (
-            self.core.retry.delay(self.attempt, headers)
-            if headers is not None
-            else self.core.retry.backoff(self.attempt)
-        )
-        if delay is None:  # the server asked for longer than a call waits
-            return None
-        if self.deadline is not None and time.monotonic() + delay > self.deadline:
-            return None
-        self.attempt += 1
-        return delay
-
-    def delay_after_status(self, status: int, headers: httpx2.Headers, body: bytes) -> float:
-        """Seconds to wait before retrying an error answer; raises its typed error when it is
-        not to be retried."""
-        error = self.core.error_for(status, headers, body)
-        delay = self.next_delay(headers) if should_retry(status, headers) else None
-        if delay is None:
-            raise error
-        log.debug("retrying in %.2fs after HTTP %d", delay, status)
-        return delay
-
-    def delay_after_connection_error(self, error: httpx2.TransportError) -> float:
-        """Seconds to wait before retrying a request that got no answer; raises when spent."""
-        delay = self.next_delay()
-        if delay is None:
-            raise _connection_error(error, partial=None) from error
-        log.debug("retrying in %.2fs after %s", delay, type(error).__name__)
-        return delay
-
-    def check_deadline(self, decoder: StreamDecoder | None) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            partial = decoder.response if decoder is not None else None
-            raise APITimeoutError(
-                f"the call took longer than the total timeout ({self.core.timeouts.total}s)",
-                partial=partial,
-            )
+_PROMPT_ARGS = frozenset(PromptArgs.__annotations__)
 
 
-def _connection_error(error: httpx2.TransportError, *, partial: Response | None) -> ModelwireError:
-    if isinstance(error, httpx2.TimeoutException):
-        kind = "stream idle" if isinstance(error, httpx2.ReadTimeout) else "connection"
-        return APITimeoutError(f"{kind} timeout: {error or type(error).__name__}", partial=partial)
-    if partial is not None:
-        return StreamInterruptedError(
-            f"the connection broke mid-stream ({type(error).__name__}: {error})", partial=partial
-        )
-    return APIConnectionError(f"{type(error).__name__}: {error}")
+class _Driver(Generic[_Http]):
+    """What both stream drivers hold: the flow, the HTTP client and the answer being read."""
 
-
-class _StreamBase:
-    """What both stream twins hold: the request, and the decoder of the current attempt."""
-
-    def __init__(self, api: str, request: OutgoingRequest) -> None:
-        self._api = api
-        self._request = request
-        self._decoder: StreamDecoder | None = None
+    def __init__(self, flow: CallFlow, http: _Http) -> None:
+        self._flow = flow
+        self._http: _Http = http
+        self._response: httpx2.Response | None = None
 
     @property
     def response(self) -> Response:
         """The collected Response (partial, ``complete=False``, if read before the end)."""
-        if self._decoder is None:
-            return Response(api=self._api)
-        return self._decoder.response
+        return self._flow.response
+
+    def _request(self, send: Send) -> httpx2.Request:
+        request: httpx2.Request = self._http.build_request(
+            "POST",
+            send.request.url,
+            headers=send.request.headers,
+            content=send.content,
+            timeout=send.timeout or httpx2.USE_CLIENT_DEFAULT,
+        )
+        return request
 
 
-class Stream(_StreamBase):
+class Stream(_Driver[httpx2.Client]):
     """A live response stream: iterate for events; ``response`` is the collected Response.
 
-    Leaving the ``with`` block or calling ``close()`` closes the HTTP connection at once.
+    Leaving the ``with`` block or calling ``close()`` closes the HTTP connection at once. This is
+    the sync driver of the call flow: it performs the flow's I/O and nothing else.
     """
 
-    def __init__(self, client: Client, request: OutgoingRequest) -> None:
-        super().__init__(client.api, request)
-        self._client = client
-        self._events = self._run()
+    def __init__(self, flow: CallFlow, http: httpx2.Client) -> None:
+        super().__init__(flow, http)
+        self._chunks: Iterator[bytes] | None = None
+        self._events = self._drive(Steps(flow.run()))
 
     def __iter__(self) -> Iterator[Event]:
         return self
@@ -306,71 +247,56 @@ class Stream(_StreamBase):
             pass
         return self.response
 
-    def _run(self) -> Generator[Event, None, None]:
-        core = self._client._core
-        http = self._client._http
-        request = self._request
-        attempts = _Attempts(core)
-        while True:
-            core.auth.prepare(request)
-            log.debug("POST %s (attempt %d)", request.url, attempts.attempt + 1)
-            try:
-                response = http.send(
-                    http.build_request(
-                        "POST", request.url, headers=request.headers, content=core.encode(request)
-                    ),
-                    stream=True,
-                )
-            except httpx2.TransportError as error:
-                time.sleep(attempts.delay_after_connection_error(error))
-                continue
-            delivered = False
-            try:
-                status = response.status_code
-                if status >= 400:
-                    body = response.read()
-                    if status == 401 and not attempts.refreshed:
-                        attempts.refreshed = True
-                        if core.auth.handle_unauthorized(request):
-                            continue
-                    time.sleep(attempts.delay_after_status(status, response.headers, body))
+    def _drive(self, steps: Steps) -> Generator[Event, None, None]:
+        try:
+            while (action := steps.next()) is not None:
+                if type(action) is Deliver:
+                    yield from action.events
                     continue
-                decoder = self._decoder = StreamDecoder(core.api)
-                limits = rate_limits(core.api, response.headers)
-                if limits is not None:
-                    decoder.collector.add(limits)
-                    yield limits
                 try:
-                    for chunk in response.iter_bytes():
-                        for event in decoder.feed(chunk):
-                            delivered = True
-                            yield event
-                        if decoder.done:
-                            break
-                        attempts.check_deadline(decoder)
-                    yield from decoder.finish()
-                    return
+                    steps.answer(self._perform(action))
                 except httpx2.TransportError as error:
-                    if not delivered:
-                        delay = attempts.next_delay()
-                        if delay is not None:
-                            time.sleep(delay)
-                            continue
-                    raise _connection_error(
-                        error, partial=decoder.response if delivered else None
-                    ) from error
-            finally:
-                response.close()
+                    steps.fail(error)
+        finally:
+            steps.close()
+            self._release()
+
+    def _perform(self, action: object) -> object:
+        if type(action) is ReadChunk:
+            if self._chunks is None:
+                assert self._response is not None
+                if action.deadline is not None:
+                    _clip_read_timeout(self._response, action.deadline)
+                self._chunks = self._response.iter_bytes()
+            return next(self._chunks, None)
+        if type(action) is Send:
+            self._release()
+            self._response = response = self._http.send(self._request(action), stream=True)
+            return Answer(response.status_code, response.headers)
+        if type(action) is ReadBody:
+            assert self._response is not None
+            return self._response.read()
+        if type(action) is Sleep:
+            time.sleep(action.seconds)
+            return None
+        assert type(action) is Blocking
+        return action.work()
+
+    def _release(self) -> None:
+        response, self._response, self._chunks = self._response, None, None
+        if response is not None:
+            response.close()
 
 
-class AsyncStream(_StreamBase):
+class AsyncStream(_Driver[httpx2.AsyncClient]):
     """The async twin of :class:`Stream`: ``async for event in stream``; cancelling the task or
-    leaving ``async with`` closes the connection at once."""
+    leaving ``async with`` closes the connection at once. It performs the call flow's I/O with
+    asyncio, blocking work (a refresh) in a worker thread."""
 
-    def __init__(self, client: AsyncClient, request: OutgoingRequest) -> None:
-        super().__init__(client.api, request)
-        self._client = client
-        self._events = self._run()
+    def __init__(self, flow: CallFlow, http: httpx2.AsyncClient) -> None:
+        super().__init__(flow, http)
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._events = self._drive(Steps(flow.run()))
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self
@@ -397,62 +323,70 @@ class AsyncStream(_StreamBase):
             pass
         return self.response
 
-    async def _run(self) -> AsyncGenerator[Event, None]:
-        core = self._client._core
-        http = self._client._http
-        request = self._request
-        attempts = _Attempts(core)
-        while True:
-            await core.auth.aprepare(request)
-            log.debug("POST %s (attempt %d)", request.url, attempts.attempt + 1)
-            try:
-                response = await http.send(
-                    http.build_request(
-                        "POST", request.url, headers=request.headers, content=core.encode(request)
-                    ),
-                    stream=True,
-                )
-            except httpx2.TransportError as error:
-                await asyncio.sleep(attempts.delay_after_connection_error(error))
-                continue
-            delivered = False
-            try:
-                status = response.status_code
-                if status >= 400:
-                    body = await response.aread()
-                    if status == 401 and not attempts.refreshed:
-                        attempts.refreshed = True
-                        if await core.auth.ahandle_unauthorized(request):
-                            continue
-                    await asyncio.sleep(attempts.delay_after_status(status, response.headers, body))
-                    continue
-                decoder = self._decoder = StreamDecoder(core.api)
-                limits = rate_limits(core.api, response.headers)
-                if limits is not None:
-                    decoder.collector.add(limits)
-                    yield limits
-                try:
-                    async for chunk in response.aiter_bytes():
-                        for event in decoder.feed(chunk):
-                            delivered = True
-                            yield event
-                        if decoder.done:
-                            break
-                        attempts.check_deadline(decoder)
-                    for event in decoder.finish():
+    async def _drive(self, steps: Steps) -> AsyncGenerator[Event, None]:
+        try:
+            while (action := steps.next()) is not None:
+                if type(action) is Deliver:
+                    for event in action.events:
                         yield event
-                    return
+                    continue
+                try:
+                    steps.answer(await self._perform(action))
                 except httpx2.TransportError as error:
-                    if not delivered:
-                        delay = attempts.next_delay()
-                        if delay is not None:
-                            await asyncio.sleep(delay)
-                            continue
-                    raise _connection_error(
-                        error, partial=decoder.response if delivered else None
-                    ) from error
-            finally:
-                await response.aclose()
+                    steps.fail(error)
+        finally:
+            steps.close()
+            await self._release()
+
+    async def _perform(self, action: object) -> object:
+        if type(action) is ReadChunk:
+            if self._chunks is None:
+                assert self._response is not None
+                self._chunks = self._response.aiter_bytes()
+            try:
+                async with asyncio.timeout(action.deadline):
+                    return await anext(self._chunks, None)
+            except TimeoutError:
+                raise httpx2.ReadTimeout("no data before the call's deadline") from None
+        if type(action) is Send:
+            await self._release()
+            request = self._request(action)
+            try:
+                async with asyncio.timeout(action.deadline):
+                    self._response = response = await self._http.send(request, stream=True)
+            except TimeoutError:
+                raise httpx2.ReadTimeout("no answer before the call's deadline") from None
+            return Answer(response.status_code, response.headers)
+        if type(action) is ReadBody:
+            assert self._response is not None
+            try:
+                async with asyncio.timeout(action.deadline):
+                    return await self._response.aread()
+            except TimeoutError:
+                raise httpx2.ReadTimeout("no error body before the call's deadline") from None
+        if type(action) is Sleep:
+            await asyncio.sleep(action.seconds)
+            return None
+        assert type(action) is Blocking
+        # A refresh waits on locks and the network: a worker thread keeps the loop free.
+        return await asyncio.to_thread(action.work)
+
+    async def _release(self) -> None:
+        response, self._response, self._chunks = self._response, None, None
+        if response is not None:
+            await response.aclose()
+
+
+def _clip_read_timeout(response: httpx2.Response, seconds: float) -> None:
+    """Make each read of this body wait at most ``seconds`` (what is left of the deadline).
+
+    httpcore reads the read timeout from the request's ``timeout`` extension when the body
+    starts to be read, so this is set just before it is.
+    """
+    timeouts = dict(response.request.extensions.get("timeout") or {})
+    read = timeouts.get("read")
+    timeouts["read"] = seconds if read is None else min(read, seconds)
+    response.request.extensions["timeout"] = timeouts
 
 
 class _ClientBase:
@@ -460,11 +394,11 @@ class _ClientBase:
 
     @property
     def api(self) -> str:
-        return self._core.api
+        return self._core.api.name
 
     @property
     def provider(self) -> str:
-        return self._core.spec.name
+        return self._core.service.name
 
     @property
     def base_url(self) -> str:
@@ -474,9 +408,6 @@ class _ClientBase:
     def auth(self) -> Auth:
         return self._core.auth
 
-    def _build(self, stream: bool, **call: Any) -> OutgoingRequest:
-        return self._core.build(stream=stream, **call)
-
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(provider={self.provider!r}, api={self.api!r}, "
@@ -484,17 +415,16 @@ class _ClientBase:
         )
 
 
-_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
-
-
 def providers_with_credentials(api: str | None = None) -> list[str]:
     """Providers that have credentials, in the order ``from_env`` prefers them: the API key
     variables first, then the credential store; only those serving ``api`` when it is given."""
-    import os
-
     from .auth import available_providers
 
-    found = [name for name, variable in _KEY_VARIABLES.items() if os.environ.get(variable)]
+    found = [
+        name
+        for name in service_names("api-key")
+        if (variable := provider(name).api_key_env) and os.environ.get(variable)
+    ]
     found += [name for name in available_providers() if name not in found]
     if api is not None:
         found = [name for name in found if api in provider(name).apis]
@@ -504,8 +434,13 @@ def providers_with_credentials(api: str | None = None) -> list[str]:
 def _from_env_provider() -> str:
     found = providers_with_credentials()
     if not found:
+        variables = " or ".join(
+            variable
+            for name in service_names("api-key")
+            if (variable := provider(name).api_key_env)
+        )
         raise ConfigurationError(
-            "no credentials found: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or run "
+            f"no credentials found: set {variables}, or run "
             "`modelwire login chatgpt|claude|openai|anthropic`"
         )
     return found[0]
@@ -519,17 +454,10 @@ class Client(_ClientBase):
         provider: ProviderName = "openai",
         api: ApiName | None = None,
         *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        auth: Auth | None = None,
-        max_retries: int = 2,
-        timeout: Timeouts | float | None = None,
         http_client: httpx2.Client | None = None,
-        default_headers: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        self._core = _Core(
-            provider, api, api_key, base_url, auth, max_retries, timeout, default_headers
-        )
+        self._core = _Core(type(self).__name__, provider, api, options)
         self._owns_http = http_client is None
         self._http = http_client or httpx2.Client(timeout=self._core.timeouts.httpx())
 
@@ -538,55 +466,16 @@ class Client(_ClientBase):
         """A client for whatever the environment or the credential store provides."""
         return cls(kwargs.pop("provider", None) or _from_env_provider(), **kwargs)
 
-    def stream(
-        self,
-        *,
-        model: str | None = None,
-        input: str | Item | list[Item],
-        instructions: str | None = None,
-        tools: list[ToolLike] | None = None,
-        tool_choice: ToolChoice | None = None,
-        parallel_tool_calls: bool | None = None,
-        max_output_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: str | list[str] | None = None,
-        reasoning: Effort | None = None,
-        output_schema: dict[str, Any] | type | None = None,
-        options: Any = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> Stream:
-        """Start a streamed response. Everything is validated before anything is sent.
+    def stream(self, **call: Unpack[CallArgs]) -> Stream:
+        """Start a streamed response (arguments: :class:`CallArgs`). Everything is validated
+        before anything is sent."""
+        _checked("Client.stream", call)
+        return Stream(self._core.flow(call), self._http)
 
-        ``input`` is a string (one user message) or a list of items (history: messages, tool calls
-        and results, reasoning from earlier turns — the ``items`` of a previous Response, from any
-        API). ``tools`` are Tool objects, ``{"name", "description", "parameters"}`` dicts, pydantic
-        models or typed functions. ``options`` takes the API's own options (ResponsesOptions,
-        ChatOptions, MessagesOptions); ``extra_body`` / ``extra_headers`` reach fields the schemas
-        do not have yet.
-        """
-        request = self._build(
-            True,
-            model=model,
-            input=input,
-            instructions=instructions,
-            tools=tools,
-            tool_choice=tool_choice,
-            parallel_tool_calls=parallel_tool_calls,
-            max_output_tokens=max_output_tokens,
-            temperature=temperature,
-            stop=stop,
-            reasoning=reasoning,
-            output_schema=output_schema,
-            options=options,
-            extra_body=extra_body,
-            extra_headers=extra_headers,
-        )
-        return Stream(self, request)
-
-    def create(self, **call: Any) -> Response:
-        """Stream a response to its end and return it collected (same arguments as ``stream``)."""
-        with self.stream(**call) as stream:
+    def create(self, **call: Unpack[CallArgs]) -> Response:
+        """Stream a response to its end and return it collected (arguments: :class:`CallArgs`)."""
+        _checked("Client.create", call)
+        with Stream(self._core.flow(call), self._http) as stream:
             return stream.until_done()
 
     def close(self) -> None:
@@ -609,17 +498,10 @@ class AsyncClient(_ClientBase):
         provider: ProviderName = "openai",
         api: ApiName | None = None,
         *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        auth: Auth | None = None,
-        max_retries: int = 2,
-        timeout: Timeouts | float | None = None,
         http_client: httpx2.AsyncClient | None = None,
-        default_headers: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        self._core = _Core(
-            provider, api, api_key, base_url, auth, max_retries, timeout, default_headers
-        )
+        self._core = _Core(type(self).__name__, provider, api, options)
         self._owns_http = http_client is None
         self._http = http_client or httpx2.AsyncClient(timeout=self._core.timeouts.httpx())
 
@@ -627,46 +509,16 @@ class AsyncClient(_ClientBase):
     def from_env(cls, **kwargs: Any) -> AsyncClient:
         return cls(kwargs.pop("provider", None) or _from_env_provider(), **kwargs)
 
-    def stream(
-        self,
-        *,
-        model: str | None = None,
-        input: str | Item | list[Item],
-        instructions: str | None = None,
-        tools: list[ToolLike] | None = None,
-        tool_choice: ToolChoice | None = None,
-        parallel_tool_calls: bool | None = None,
-        max_output_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: str | list[str] | None = None,
-        reasoning: Effort | None = None,
-        output_schema: dict[str, Any] | type | None = None,
-        options: Any = None,
-        extra_body: Mapping[str, Any] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> AsyncStream:
-        """Start a streamed response (``async with client.stream(...) as s: async for e in s``)."""
-        request = self._build(
-            True,
-            model=model,
-            input=input,
-            instructions=instructions,
-            tools=tools,
-            tool_choice=tool_choice,
-            parallel_tool_calls=parallel_tool_calls,
-            max_output_tokens=max_output_tokens,
-            temperature=temperature,
-            stop=stop,
-            reasoning=reasoning,
-            output_schema=output_schema,
-            options=options,
-            extra_body=extra_body,
-            extra_headers=extra_headers,
-        )
-        return AsyncStream(self, request)
+    def stream(self, **call: Unpack[CallArgs]) -> AsyncStream:
+        """Start a streamed response (``async with client.stream(...) as s: async for e in s``;
+        arguments: :class:`CallArgs`)."""
+        _checked("AsyncClient.stream", call)
+        return AsyncStream(self._core.flow(call), self._http)
 
-    async def create(self, **call: Any) -> Response:
-        async with self.stream(**call) as stream:
+    async def create(self, **call: Unpack[CallArgs]) -> Response:
+        """Stream a response to its end and return it collected (arguments: :class:`CallArgs`)."""
+        _checked("AsyncClient.create", call)
+        async with AsyncStream(self._core.flow(call), self._http) as stream:
             return await stream.until_done()
 
     async def aclose(self) -> None:

@@ -1,47 +1,57 @@
-"""decode() / adecode(): raw body bytes of any of the three APIs -> common events."""
+"""decode() / adecode(): raw body bytes of any wire API -> common events."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING
 
 from .common.collect import Collector
-from .common.errors import ConfigurationError, ModelwireError, StreamDecodeError, with_partial
+from .common.errors import (
+    ConfigurationError,
+    ErrorAfterEvents,
+    ModelwireError,
+    StreamDecodeError,
+    with_partial,
+)
 from .common.events import Event
+from .common.items import ApiName
 from .common.response import Response
-from .providers.base import StreamMapper
-from .wire.json import BIG_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
-from .wire.sse import SSEDecoder
+from .wire.json import SHALLOW_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
+from .wire.sse import MAX_EVENT_BYTES, SSEDecoder
 
-ApiName: TypeAlias = Literal["responses", "chat", "messages"]
-APIS: tuple[ApiName, ...] = ("responses", "chat", "messages")
+if TYPE_CHECKING:
+    from .apis import StreamMapper
+
 _DONE = b"[DONE]"
 # What a mapper raises reading a known event whose fields are missing or of the wrong type.
 _MALFORMED = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 
 
 def stream_mapper(api: str, *, native_only: bool = False) -> StreamMapper:
-    """A fresh stream mapper for ``api`` (``responses``, ``chat`` or ``messages``)."""
-    if api not in APIS:
-        raise ConfigurationError(f"unknown api {api!r}: expected one of {', '.join(APIS)}")
-    module = importlib.import_module(f"modelwire.providers.{api}.stream")
-    mapper: StreamMapper = module.Mapper(native_only=native_only)
-    return mapper
+    """A fresh stream mapper for ``api`` (a name in :data:`modelwire.apis.WIRE_APIS`)."""
+    # The table loads the wire API packages; on first use, so ``import modelwire`` stays cheap.
+    from .apis import wire_api
+
+    return wire_api(api).new_mapper(native_only=native_only)
 
 
 class StreamDecoder:
     """Incremental: ``feed`` body chunks as they arrive, then ``finish`` once.
 
     Every event passes through a Collector, so ``response`` is available at any point and any
-    error raised carries the partial Response.
+    error raised carries the partial Response. ``max_event_bytes`` caps one server-sent event (or
+    line): past it, :class:`~modelwire.common.errors.EventTooLargeError`.
     """
 
     __slots__ = ("_done", "_mapper", "_pending_error", "_sse", "collector")
 
-    def __init__(self, api: str, *, native_only: bool = False) -> None:
+    def __init__(
+        self, api: str, *, native_only: bool = False, max_event_bytes: int = MAX_EVENT_BYTES
+    ) -> None:
+        if max_event_bytes < 1:
+            raise ConfigurationError(f"max_event_bytes must be at least 1, not {max_event_bytes}")
         self._mapper = stream_mapper(api, native_only=native_only)
-        self._sse = SSEDecoder()
+        self._sse = SSEDecoder(max_event_bytes=max_event_bytes)
         self._done = False
         # An error found after some events of the same chunk: those events are delivered first,
         # the error is raised on the next call.
@@ -99,10 +109,11 @@ class StreamDecoder:
             self._pending_error = None
             raise error
 
-    def _end(self) -> list[Event]:
+    def _end(self, *, done: bool = False) -> list[Event]:
         self._done = True
         try:
-            events = self._mapper.finish()
+            # ``done``: Chat's [DONE] ended the body, which completes a stream without a reason.
+            events = self._mapper.finish(done=done)
         except ModelwireError:
             raise
         except _MALFORMED as error:
@@ -122,10 +133,10 @@ class StreamDecoder:
         add = self.collector.add
         for name, data, offset in frames:
             if data == _DONE:
-                out.extend(self._end())
+                out.extend(self._end(done=True))
                 break
             try:
-                payload = fast_loads(data) if len(data) < BIG_PAYLOAD else frugal_loads(data)
+                payload = fast_loads(data) if len(data) < SHALLOW_PAYLOAD else frugal_loads(data)
             except JSONDecodeError as error:
                 raise StreamDecodeError(f"data is not JSON ({error})", offset=offset) from None
             if type(payload) is not dict:
@@ -134,6 +145,12 @@ class StreamDecoder:
                 )
             try:
                 events = mapper_map(name, payload)
+            except ErrorAfterEvents as signal:
+                # The event's own output first, then its error (raised with them in the partial).
+                for event in signal.events:
+                    add(event)
+                    out.append(event)
+                raise signal.error from None
             except ModelwireError:
                 raise
             except _MALFORMED as error:
@@ -149,9 +166,15 @@ class StreamDecoder:
                 out.append(event)
 
 
-def decode(api: ApiName, chunks: Iterable[bytes], *, native_only: bool = False) -> Iterator[Event]:
+def decode(
+    api: ApiName,
+    chunks: Iterable[bytes],
+    *,
+    native_only: bool = False,
+    max_event_bytes: int = MAX_EVENT_BYTES,
+) -> Iterator[Event]:
     """Decode a whole body, given as chunks split anywhere, into common events."""
-    decoder = StreamDecoder(api, native_only=native_only)
+    decoder = StreamDecoder(api, native_only=native_only, max_event_bytes=max_event_bytes)
     feed = decoder.feed
     for chunk in chunks:
         yield from feed(chunk)
@@ -161,10 +184,14 @@ def decode(api: ApiName, chunks: Iterable[bytes], *, native_only: bool = False) 
 
 
 async def adecode(
-    api: ApiName, chunks: AsyncIterable[bytes], *, native_only: bool = False
+    api: ApiName,
+    chunks: AsyncIterable[bytes],
+    *,
+    native_only: bool = False,
+    max_event_bytes: int = MAX_EVENT_BYTES,
 ) -> AsyncIterator[Event]:
     """The async twin of :func:`decode`."""
-    decoder = StreamDecoder(api, native_only=native_only)
+    decoder = StreamDecoder(api, native_only=native_only, max_event_bytes=max_event_bytes)
     feed = decoder.feed
     async for chunk in chunks:
         for event in feed(chunk):

@@ -252,10 +252,10 @@ def _run_pair(
     if pair.reasoning:
         first_answer = Script.reasoning(reasoning_text) + first_answer
     if pace > 0:
-        server.queue(pair.route, first_answer.with_faults(Fault.drip(pace)))  # type: ignore[arg-type]
-        server.queue(pair.route, Fault.drip(pace))  # type: ignore[arg-type]
+        server.queue(pair.route, first_answer.with_faults(Fault.drip(pace)))
+        server.queue(pair.route, Fault.drip(pace))
     else:
-        server.queue(pair.route, first_answer)  # type: ignore[arg-type]
+        server.queue(pair.route, first_answer)
 
     question = f"What's the weather in {pair.city} right now?"
     watcher.user_message(pair, question)
@@ -295,7 +295,7 @@ def _run_pair(
 def _stream_turn(
     client: Client, pair: Pair, conversation: list[Item], result: PairResult, watcher: Observer
 ) -> Response:
-    from .providers.responses.request import ResponsesOptions
+    from .apis.responses.request import ResponsesOptions
 
     # Encrypted reasoning and store=false make the Responses items self-contained, so they can
     # travel to the ChatGPT backend (which stores nothing) and to the other APIs.

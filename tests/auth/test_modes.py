@@ -7,6 +7,11 @@ from typing import Any
 import pytest
 
 import modelwire as mw
+from modelwire.apis.messages.request import MessagesOptions
+from modelwire.apis.messages.request import build_body as messages_body
+from modelwire.apis.messages.request import headers as messages_headers
+from modelwire.apis.responses.request import build_body as responses_body
+from modelwire.apis.validation import validate_request
 from modelwire.auth import ChatGPTAuth, ClaudeAuth, LoginRequiredError, OutgoingRequest
 from modelwire.auth.config import ChatGPTOAuthConfig, ClaudeOAuthConfig
 from modelwire.auth.oauth import (
@@ -16,11 +21,6 @@ from modelwire.auth.oauth import (
 )
 from modelwire.auth.store import MemoryStore
 from modelwire.common.prompt import Prompt
-from modelwire.providers.messages.request import MessagesOptions
-from modelwire.providers.messages.request import build_body as messages_body
-from modelwire.providers.messages.request import headers as messages_headers
-from modelwire.providers.responses.request import build_body as responses_body
-from modelwire.providers.validation import validate_request
 
 from .helpers import ACCOUNT_ID, chatgpt_tokens, claude_tokens
 

@@ -73,66 +73,64 @@ def cli(tmp_path: Path) -> Cli:
 
 
 class Terminal:
-    """``modelwire`` on a pseudo-terminal (POSIX), for what only happens on a TTY: the
-    interactive chat, colour. ``expect`` reads until a text appears; ``send`` types."""
+    """``modelwire`` on a real pseudo-terminal (pexpect; POSIX), for what only happens on a TTY:
+    the interactive chat, live indicators, colour. ``expect`` reads until a text appears;
+    ``send`` types; ``output`` is what ``wait`` read after the last ``expect``, ``transcript``
+    everything the terminal showed."""
 
-    def __init__(self, cli: Cli, *args: str, **env: str) -> None:
-        import codecs
-        import pty
+    def __init__(self, cli: Cli, *args: str, columns: int = 120, **env: str) -> None:
+        import pexpect
 
         self.output = ""
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: become the command, on the terminal
-            os.execve(sys.executable, [*COMMAND, *args], {**cli.env, **env})
-        self.pid, self.fd = pid, fd
+        self.transcript = ""
         self.exit_code: int | None = None
+        self.child = pexpect.spawn(
+            sys.executable,
+            [*COMMAND[1:], *args],
+            env={**cli.env, **env},
+            encoding="utf-8",
+            codec_errors="replace",
+            dimensions=(24, columns),
+            echo=False,
+        )
 
     def expect(self, text: str, timeout: float = 10) -> str:
         """Everything read up to and including ``text``; fails after ``timeout`` seconds."""
-        import select
-        import time
+        import pexpect
 
-        deadline = time.monotonic() + timeout
-        while text not in self.output:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([self.fd], [], [], remaining)[0]:
-                raise AssertionError(f"{text!r} did not appear; the terminal shows:\n{self.output}")
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:  # EIO: the command closed the terminal
-                chunk = b""
-            if not chunk:
-                raise AssertionError(f"{text!r} did not appear before the end:\n{self.output}")
-            self.output += self._decoder.decode(chunk).replace("\r\n", "\n")
-        end = self.output.index(text) + len(text)
-        seen, self.output = self.output[:end], self.output[end:]
+        try:
+            self.child.expect_exact(text, timeout=timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as error:
+            seen = self.transcript + str(self.child.before or "")
+            ended = "before the end" if isinstance(error, pexpect.EOF) else "in time"
+            raise AssertionError(
+                f"{text!r} did not appear {ended}; the terminal shows:\n{seen}"
+            ) from None
+        seen = (str(self.child.before) + str(self.child.after)).replace("\r\n", "\n")
+        self.transcript += seen
         return seen
 
     def send(self, text: str) -> None:
-        os.write(self.fd, text.encode())
+        self.child.send(text)
 
     def interrupt(self) -> None:
-        self.send("\x03")  # Ctrl-C: the terminal sends SIGINT to the command
+        self.child.sendintr()  # Ctrl-C: the terminal sends SIGINT to the command
 
     def wait(self, timeout: float = 10) -> int:
-        import select
-        import time
+        import pexpect
 
-        deadline = time.monotonic() + timeout
-        while self.exit_code is None:
-            done, status = os.waitpid(self.pid, os.WNOHANG)
-            if done:
-                self.exit_code = os.waitstatus_to_exitcode(status)
-            elif time.monotonic() > deadline:
-                os.kill(self.pid, 9)
-                raise AssertionError(
-                    f"the command did not exit; the terminal shows:\n{self.output}"
-                )
-            elif select.select([self.fd], [], [], 0.05)[0]:
-                try:
-                    self.output += self._decoder.decode(os.read(self.fd, 65536))
-                except OSError:  # EIO: the command closed the terminal
-                    time.sleep(0.01)
-        os.close(self.fd)
-        return self.exit_code
+        try:
+            self.child.expect(pexpect.EOF, timeout=timeout)
+        except pexpect.TIMEOUT:
+            self.child.terminate(force=True)
+            raise AssertionError(
+                f"the command did not exit; the terminal shows:\n{self.child.before}"
+            ) from None
+        self.output = str(self.child.before).replace("\r\n", "\n")
+        self.transcript += self.output
+        self.child.close()
+        status = self.child.exitstatus
+        if status is None:  # killed by a signal
+            status = -int(self.child.signalstatus or 0)
+        self.exit_code = status
+        return status

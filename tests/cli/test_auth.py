@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import stat
 import sys
 import time
@@ -145,8 +146,10 @@ def read_url(stream: Any) -> str:
     raise AssertionError("no URL was printed")
 
 
-def test_login_claude_no_browser_takes_the_pasted_code(cli: Cli, fake_server: FakeServer) -> None:
-    with cli.popen("login", "claude", "--no-browser", **point_at(fake_server)) as process:
+def sign_in_to_claude(cli: Cli, server: FakeServer) -> str:
+    """`modelwire login claude --no-browser`, pasting the code the hosted page shows; its
+    stdout."""
+    with cli.popen("login", "claude", "--no-browser", **point_at(server)) as process:
         assert process.stdin is not None
         assert process.stdout is not None
         assert process.stderr is not None
@@ -157,8 +160,13 @@ def test_login_claude_no_browser_takes_the_pasted_code(cli: Cli, fake_server: Fa
         process.stdin.flush()
         process.wait(15)
         output = process.stdout.read()
-
     assert process.returncode == 0
+    return output
+
+
+def test_login_claude_no_browser_takes_the_pasted_code(cli: Cli, fake_server: FakeServer) -> None:
+    output = sign_in_to_claude(cli, fake_server)
+
     assert "Signed in: Claude as user@example.com" in output
     record = status_by_provider(cli)["claude"]
     assert record["available"] is True
@@ -271,3 +279,87 @@ def test_a_corrupt_store_is_reported_not_overwritten(cli: Cli) -> None:
     assert result.returncode == 1
     assert str(cli.home / "auth.json") in result.stderr
     assert (cli.home / "auth.json").read_text() == "{not json"
+
+
+def import_chatgpt_sign_in(cli: Cli, tmp_path: Path, email: str) -> None:
+    """A ChatGPT sign-in in the store, copied from a Codex CLI file made up for the test."""
+    codex_home = tmp_path / "codex"
+    codex_home.mkdir()
+    auth_claim = {"chatgpt_account_id": "acct-1", "chatgpt_plan_type": "enterprise"}
+    claims = {
+        "exp": int(time.time()) + 3600,
+        "email": email,
+        "https://api.openai.com/auth": auth_claim,
+    }
+    tokens = {"id_token": unsigned_jwt(claims), "access_token": unsigned_jwt(claims),
+              "refresh_token": "rt_x", "account_id": "acct-1"}  # fmt: skip
+    (codex_home / "auth.json").write_text(json.dumps({"tokens": tokens}))
+    result = cli.run("login", "--import-codex", CODEX_HOME=str(codex_home))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("columns", [60, 120])
+def test_auth_status_fits_the_terminal_without_cutting_names(
+    cli: Cli, tmp_path: Path, columns: int
+) -> None:
+    email = "firstname.lastname@example-company.com"
+    import_chatgpt_sign_in(cli, tmp_path, email)
+    cli.run("login", "openai", "--api-key", "-", input=OPENAI_KEY)
+
+    result = cli.run("auth", "status", COLUMNS=str(columns), ANTHROPIC_API_KEY="sk-ant-env")
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert "…" not in result.stdout
+    names = ["openai-api-key", "anthropic-api-key", "chatgpt-oauth", "claude-oauth"]
+    for name in [*names, "env:ANTHROPIC_API_KEY", email, "(enterprise)"]:
+        assert any(name in line for line in lines), name
+    if columns == 120:  # wide enough for the table: one row per mode
+        [row] = [line for line in lines if "chatgpt-oauth" in line and email in line]
+        assert "yes" in row
+        assert "in 60m" in row or "in 59m" in row
+
+
+def test_a_sign_in_the_token_server_rejected_is_shown_as_rejected(
+    cli: Cli, fake_server: FakeServer
+) -> None:
+    sign_in_to_claude(cli, fake_server)
+    fake_server.revoke_tokens("claude")  # the access token and the refresh token are dead
+    environment = {**point_at(fake_server), "MODELWIRE_CLAUDE_BASE_URL": fake_server.url}
+
+    chat = cli.run("chat", "--provider", "claude", "hello", **environment)
+    table = cli.run("auth", "status", **environment)
+    records = {r["provider"]: r for r in json.loads(cli.run("auth", "status", "--json").stdout)}
+
+    assert chat.returncode == 1
+    assert "rejected by the token server" in chat.stderr
+    assert "in-stream" not in chat.stderr
+    row, detail = [line for line in table.stdout.splitlines() if line.startswith("claude-oauth")]
+    assert "rejected" in row
+    assert re.search(r"in \d+[smhd]\b", row) is None  # not "in 8h", as if it still worked
+    assert "sign in again" in row
+    assert "rejected by the token server" in detail
+    assert "run `modelwire login claude`" in detail
+    assert records["claude"]["rejected"] is True
+    assert "rejected by the token server" in records["claude"]["detail"]
+
+    sign_in_to_claude(cli, fake_server)  # a new sign-in is not the rejected one
+
+    again = {r["provider"]: r for r in json.loads(cli.run("auth", "status", "--json").stdout)}
+    assert again["claude"]["rejected"] is False
+    assert again["claude"]["available"] is True
+
+
+def test_login_gives_up_waiting_for_the_browser_after_the_timeout(
+    cli: Cli, fake_server: FakeServer
+) -> None:
+    result = cli.run(
+        "login", "chatgpt", "--no-browser", "--callback-port", "0", "--timeout", "0.5",
+        **point_at(fake_server),
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    assert "did not complete" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (cli.home / "auth.json").exists()

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -27,13 +28,13 @@ def test_help_lists_every_command(cli: Cli) -> None:
     result = cli.run("--help")
 
     assert result.returncode == 0
-    for command in ("demo", "chat", "login", "logout", "auth", "serve"):
+    for command in ("demo", "chat", "login", "logout", "auth", "serve", "env"):
         assert f"  {command} " in result.stdout
 
 
 @pytest.mark.parametrize(
     "command",
-    [("demo",), ("chat",), ("login",), ("logout",), ("auth", "status"), ("serve",)],
+    [("demo",), ("chat",), ("login",), ("logout",), ("auth", "status"), ("serve",), ("env",)],
 )
 def test_every_command_has_help(command: tuple[str, ...]) -> None:
     # In-process: one subprocess per command would only test Python's startup six times.
@@ -67,20 +68,62 @@ def test_importing_the_cli_loads_no_client_server_auth_or_rich() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def read_banner(process: subprocess.Popen[str]) -> list[str]:
+    """The lines `modelwire serve` prints before it waits for Ctrl-C."""
+    assert process.stdout is not None
+    lines = []
+    while not lines or lines[-1] != "Ctrl-C stops the server.":
+        line = process.stdout.readline()
+        assert line, f"serve ended its banner early: {lines}"
+        lines.append(line.rstrip("\n"))
+    return lines
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery is POSIX")
-def test_serve_prints_its_urls_answers_and_stops_on_ctrl_c(cli: Cli) -> None:
+def test_serve_prints_its_urls_answers_and_exits_130_on_ctrl_c(cli: Cli) -> None:
     with cli.popen("serve", "--port", "0") as process:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("modelwire fake server listening on http://127.0.0.1:")
-        url = first.split()[-1]
+        banner = read_banner(process)
+        assert banner[0].startswith("modelwire fake server listening on http://127.0.0.1:")
+        url = banner[0].split()[-1]
         with mw.Client("openai", api_key="sk-test", base_url=f"{url}/v1") as client:
             assert client.create(input="ping").text == "You said: ping"
 
         process.send_signal(signal.SIGINT)
         process.wait(10)
+        assert process.stderr is not None
+        stderr = process.stderr.read()
 
-    assert process.returncode == 0
+    assert process.returncode == 130  # as README promises for an interrupted command
+    assert "Traceback" not in stderr
+    assert "Interrupted" in stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="signal delivery is POSIX")
+@pytest.mark.parametrize(
+    ("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"]
+)
+def test_serve_banner_ends_with_the_environment_and_removes_its_home_on_exit(
+    cli: Cli, stop: signal.Signals, exit_code: int
+) -> None:
+    with cli.popen("serve", "--port", "0") as process:
+        banner = read_banner(process)
+        url = banner[0].split()[-1]
+        exports = dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in banner
+            if line.startswith("export ")
+        )
+        assert Path(exports["MODELWIRE_HOME"]).is_dir()
+        described = cli.run("env", "--url", url, "--home", exports["MODELWIRE_HOME"])
+        process.send_signal(stop)
+        process.wait(10)
+
+    assert [line for line in banner if line.startswith("export ")] == (
+        described.stdout.splitlines()
+    )
+    assert f'eval "$(modelwire env --url {url})"' in "\n".join(banner)
+    assert not Path(exports["MODELWIRE_HOME"]).exists()
+    assert process.returncode == exit_code
 
 
 def has_colour(text: str) -> bool:
@@ -126,3 +169,24 @@ def test_serve_refuses_to_listen_beyond_this_machine(cli: Cli) -> None:
 
     assert result.returncode == 2
     assert "loopback" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery is POSIX")
+def test_serve_print_env_keeps_stdout_to_the_export_lines(cli: Cli) -> None:
+    with cli.popen("serve", "--port", "0", "--print-env") as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        banner = ""
+        while "Ctrl-C stops the server." not in banner:
+            line = process.stderr.readline()
+            assert line, banner
+            banner += line
+        process.send_signal(signal.SIGINT)
+        process.wait(10)
+        exports = process.stdout.read().splitlines()
+
+    assert exports
+    assert all(line.startswith("export ") for line in exports)
+    assert any(line.startswith("export MODELWIRE_HOME=") for line in exports)
+    assert "modelwire fake server listening on http://127.0.0.1:" in banner
+    assert process.returncode == 130

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
+import subprocess
 import sys
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 
 from modelwire.testing import FakeServer, Fault, Script
 
-from .conftest import Cli
+from .conftest import COMMAND, Cli
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:
@@ -152,7 +154,7 @@ def test_ctrl_c_closes_the_stream_and_exits_130(cli: Cli, fake_server: FakeServe
         assert process.stdin is not None
         assert process.stdout is not None
         assert process.stderr is not None
-        process.stdin.close()  # the prompt is an argument; stdin is not read
+        process.stdin.close()  # no context on stdin: the argument is the whole prompt
         while json.loads(process.stdout.readline())["event"] != "TextDelta":
             pass
 
@@ -168,3 +170,135 @@ def test_ctrl_c_closes_the_stream_and_exits_130(cli: Cli, fake_server: FakeServe
     assert request.stream.wait(5)
     assert request.stream.client_disconnected
     assert not request.stream.completed
+
+
+def test_stdin_is_the_context_and_the_argument_the_question(
+    cli: Cli, fake_server: FakeServer
+) -> None:
+    diff = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\n"
+
+    result = cli.run(
+        "chat", "--api", "chat", "--base-url", fake_server.base_url("openai"), "review this",
+        input=diff, OPENAI_API_KEY="sk-test",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    [request] = fake_server.requests_to("chat")
+    assert request.json is not None
+    assert request.json["messages"] == [
+        {"role": "user", "content": diff.strip() + "\n\nreview this"}
+    ]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell pipeline")
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_reader_that_stops_early_is_a_normal_end(
+    cli: Cli, fake_server: FakeServer, as_json: bool
+) -> None:
+    fake_server.queue("chat", Script.text("line\n" * 300).with_faults(Fault.drip(0.005)))
+    command = [*COMMAND, "chat", "--api", "chat", "--base-url", fake_server.base_url("openai")]
+    command += ["--json"] * as_json + ["talk a lot"]
+
+    # `head` exits after three lines; modelwire then writes into a closed pipe.
+    result = subprocess.run(
+        ["bash", "-c", '"$@" < /dev/null | head -3; exit "${PIPESTATUS[0]}"', "bash", *command],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**cli.env, "OPENAI_API_KEY": "sk-test"},
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 3
+    assert result.stderr == ""  # no traceback, no "Exception ignored"
+    [request] = fake_server.requests_to("chat")
+    assert request.stream is not None
+    assert request.stream.wait(10)
+    assert not request.stream.completed  # it hung up instead of reading the rest
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_a_network_error_names_the_host_it_tried(cli: Cli) -> None:
+    port = closed_port()
+
+    result = cli.run(
+        "chat", "--base-url", f"http://127.0.0.1:{port}/v1", "hello", OPENAI_API_KEY="sk-test"
+    )
+
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "base_url", ["not a url", "api.openai.com/v1", "ftp://example.com", "http://", "http://h:x"]
+)
+def test_a_malformed_base_url_is_a_usage_error(cli: Cli, base_url: str) -> None:
+    result = cli.run("chat", "--base-url", base_url, "hello", OPENAI_API_KEY="sk-test")
+
+    assert result.returncode == 2
+    assert "--base-url" in result.stderr
+    assert "is not an http(s) URL" in result.stderr
+
+
+def test_a_broken_sign_in_at_client_construction_says_to_log_in(cli: Cli) -> None:
+    # A stored record that lists claude as signed in, but holds no access token.
+    cli.home.mkdir(parents=True)
+    record = {"type": "oauth", "refresh_token": "rt-broken"}
+    (cli.home / "auth.json").write_text(json.dumps({"version": 1, "providers": {"claude": record}}))
+
+    result = cli.run("chat", "--provider", "claude", "hello")
+
+    assert result.returncode == 1
+    assert "in-stream" not in result.stderr
+    assert result.stderr.startswith("Error: ")
+    assert "run `modelwire login claude`" in result.stderr
+    assert "rt-broken" not in result.stderr
+
+
+def test_timeout_gives_up_on_a_silent_server(cli: Cli, fake_server: FakeServer) -> None:
+    fake_server.queue("chat", Fault.stall(30, after_events=1))
+
+    result = cli.run(
+        "chat", "--api", "chat", "--timeout", "0.5", "--base-url",
+        fake_server.base_url("openai"), "hello", OPENAI_API_KEY="sk-test",
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    assert "timeout" in result.stderr
+    assert fake_server.base_url("openai").removeprefix("http://").split("/")[0] in result.stderr
+
+
+def test_verbose_logs_each_attempt_and_retry_wait_without_secrets(
+    cli: Cli, fake_server: FakeServer
+) -> None:
+    fake_server.queue("chat", Fault.status(429, retry_after_ms=50))
+
+    result = cli.run(
+        "chat", "--api", "chat", "--verbose", "--base-url", fake_server.base_url("openai"),
+        "hello", OPENAI_API_KEY="sk-verbose-secret",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "You said: hello\n"
+    assert f"POST {fake_server.base_url('openai')}/chat/completions" in result.stderr
+    assert "retrying in" in result.stderr
+    assert "HTTP 429" in result.stderr
+    assert "sk-verbose-secret" not in result.stderr
+
+
+def test_no_indicator_when_not_a_terminal(cli: Cli, fake_server: FakeServer) -> None:
+    fake_server.queue("chat", Fault.status(429, retry_after_ms=50))
+
+    result = cli.run(
+        "chat", "--api", "chat", "--base-url", fake_server.base_url("openai"), "hello",
+        OPENAI_API_KEY="sk-test",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "You said: hello\n"
+    assert result.stderr == ""

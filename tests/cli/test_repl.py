@@ -1,5 +1,6 @@
-"""`modelwire chat` without a prompt, on a terminal: an interactive chat that keeps the
-conversation, where Ctrl-C stops an answer and Ctrl-D (or /exit) leaves."""
+"""`modelwire chat` without a prompt, on a real pseudo-terminal (pexpect): an interactive chat
+that keeps the conversation, has its own /commands, where Ctrl-C stops an answer (keeping the part
+shown) and Ctrl-D or /exit leaves."""
 
 from __future__ import annotations
 
@@ -25,13 +26,19 @@ def settle() -> None:
     time.sleep(0.3)
 
 
-def start(cli: Cli, server: FakeServer) -> Terminal:
+def start(cli: Cli, server: FakeServer, *args: str) -> Terminal:
     terminal = Terminal(
-        cli, "chat", "--api", "chat", "--base-url", server.base_url("openai"),
-        OPENAI_API_KEY="sk-test",
+        cli, "chat", "--api", "chat", "--base-url", server.base_url("openai"), *args,
+        OPENAI_API_KEY="sk-test", TERM="xterm-256color",
     )  # fmt: skip
     terminal.expect(PROMPT)
     return terminal
+
+
+def roles(server: FakeServer, index: int = -1) -> list[str]:
+    body = server.requests_to("chat")[index].json
+    assert body is not None
+    return [message["role"] for message in body["messages"]]
 
 
 def test_the_conversation_is_kept_between_turns(cli: Cli, fake_server: FakeServer) -> None:
@@ -54,7 +61,7 @@ def test_the_conversation_is_kept_between_turns(cli: Cli, fake_server: FakeServe
     assert second["messages"][1]["content"] == "You said: first question"
 
 
-def test_reset_starts_over_and_exit_leaves(cli: Cli, fake_server: FakeServer) -> None:
+def test_reset_starts_over_and_exit_leaves_with_0(cli: Cli, fake_server: FakeServer) -> None:
     terminal = start(cli, fake_server)
 
     terminal.send("remember me\n")
@@ -63,37 +70,119 @@ def test_reset_starts_over_and_exit_leaves(cli: Cli, fake_server: FakeServer) ->
     terminal.expect("conversation cleared")
     terminal.send("fresh start\n")
     terminal.expect("You said: fresh start")
+    terminal.expect(PROMPT)
     terminal.send("/exit\n")
 
     assert terminal.wait() == 0
-    last = fake_server.requests_to("chat")[-1].json
-    assert last is not None
-    assert [m["role"] for m in last["messages"]] == ["user"]
+    assert roles(fake_server) == ["user"]
 
 
-def test_ctrl_c_stops_the_answer_and_returns_to_the_prompt(
+def test_help_lists_the_commands_and_sends_nothing(cli: Cli, fake_server: FakeServer) -> None:
+    terminal = start(cli, fake_server)
+
+    terminal.send("/help\n")
+    shown = terminal.expect(PROMPT)
+    terminal.send("/exit\n")
+
+    assert terminal.wait() == 0
+    for command in ("/help", "/model", "/reset", "/exit"):
+        assert command in shown
+    assert fake_server.requests_to("chat") == []
+
+
+def test_an_unknown_command_is_an_error_not_a_message(cli: Cli, fake_server: FakeServer) -> None:
+    terminal = start(cli, fake_server)
+
+    terminal.send("/frobnicate now\n")
+    terminal.expect("unknown command /frobnicate")
+    terminal.expect(PROMPT)
+    terminal.send("//etc is a directory\n")  # a doubled slash sends a message beginning with /
+    terminal.expect("You said: /etc is a directory")
+    terminal.expect(PROMPT)
+    terminal.send("/exit\n")
+
+    assert terminal.wait() == 0
+    [request] = fake_server.requests_to("chat")
+    assert request.json is not None
+    assert request.json["messages"][-1]["content"] == "/etc is a directory"
+
+
+def test_model_switches_the_model_of_the_next_answers(cli: Cli, fake_server: FakeServer) -> None:
+    terminal = start(cli, fake_server, "--model", "first-model")
+
+    terminal.send("/model\n")
+    terminal.expect("model: first-model")
+    terminal.send("/model second-model\n")
+    terminal.expect("second-model from the next answer on")
+    terminal.send("hello\n")
+    terminal.expect("You said: hello")
+    terminal.expect(PROMPT)
+    terminal.send("/exit\n")
+
+    assert terminal.wait() == 0
+    [request] = fake_server.requests_to("chat")
+    assert request.json is not None
+    assert request.json["model"] == "second-model"
+
+
+def test_tokens_appear_while_the_answer_streams_and_ctrl_c_keeps_the_part_shown(
     cli: Cli, fake_server: FakeServer
 ) -> None:
-    fake_server.queue("chat", Script.text("word " * 200).with_faults(Fault.drip(0.05)))
+    words = 200
+    fake_server.queue("chat", Script.text("word " * words).with_faults(Fault.drip(0.05)))
     terminal = start(cli, fake_server)
 
     terminal.send("talk a lot\n")
-    terminal.expect("word")
+    terminal.expect("word word word")
+    # The first words are on the terminal while the server is still sending the rest.
+    [request] = fake_server.requests_to("chat")
+    assert request.stream is not None
+    assert not request.stream.completed
     terminal.interrupt()
-    terminal.expect("answer stopped")
+    terminal.expect("answer stopped; the part shown stays in the conversation")
     terminal.expect(PROMPT)
     terminal.send("still there?\n")
     terminal.expect("You said: still there?")
     terminal.expect(PROMPT)
+    terminal.send("/exit\n")
+
+    assert terminal.wait() == 0
+    assert request.stream.wait(5)
+    assert request.stream.client_disconnected
+    # The part shown is in the history, marked as interrupted; then the next question.
+    assert roles(fake_server) == ["user", "assistant", "user"]
+    body = fake_server.requests_to("chat")[-1].json
+    assert body is not None
+    kept = body["messages"][1]["content"]
+    assert kept.startswith("word word word")
+    assert kept.count("word") < words
+    assert kept.endswith("[answer interrupted by the user]")
+    assert "Traceback" not in terminal.transcript
+
+
+def test_ctrl_c_before_any_text_drops_the_question(cli: Cli, fake_server: FakeServer) -> None:
+    fake_server.queue("chat", Fault.stall(30, after_events=None))
+    terminal = start(cli, fake_server)
+
+    terminal.send("are you there?\n")
+    assert fake_server.wait_for(lambda: len(fake_server.requests_to("chat")) == 1)
+    terminal.interrupt()
+    terminal.expect("that question was dropped")
+    terminal.expect(PROMPT)
+    terminal.send("again\n")
+    terminal.expect("You said: again")
+    terminal.expect(PROMPT)
+    terminal.send("/exit\n")
+
+    assert terminal.wait() == 0
+    assert roles(fake_server) == ["user"]
+
+
+def test_ctrl_c_at_the_prompt_leaves_with_130(cli: Cli, fake_server: FakeServer) -> None:
+    terminal = start(cli, fake_server)
+
     settle()
-    terminal.interrupt()  # at the prompt: leave
+    terminal.interrupt()
 
     assert terminal.wait() == 130
-    interrupted, answered = fake_server.requests_to("chat")
-    assert interrupted.stream is not None
-    assert interrupted.stream.wait(5)
-    assert interrupted.stream.client_disconnected
-    assert answered.json is not None
-    # The stopped exchange is not part of the history.
-    assert [m["role"] for m in answered.json["messages"]] == ["user"]
-    assert "Traceback" not in terminal.output
+    assert "Traceback" not in terminal.transcript

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import modelwire as mw
+from modelwire import services as registry
 from modelwire.auth import OutgoingRequest
-from modelwire.providers import registry
 from modelwire.testing import FakeServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +127,7 @@ def test_the_custom_auth_example_adds_its_header_and_hides_its_key() -> None:
 
 
 def test_the_quoted_built_in_registrations_are_the_real_ones() -> None:
-    source = " ".join((ROOT / "src/modelwire/providers/registry.py").read_text().split())
+    source = " ".join((ROOT / "src/modelwire/services.py").read_text().split())
     quoted = [block for block in python_blocks() if block.startswith("register_provider(")]
 
     assert len(quoted) == 2

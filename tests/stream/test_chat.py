@@ -14,7 +14,7 @@ import pytest
 from modelwire.native import chat as native
 
 import modelwire as mw
-from modelwire.providers.chat.stream import Mapper
+from modelwire.apis.chat.stream import Mapper
 
 from ..support import expected, run_decode, sse_body, stream_cases, subset_matches
 
@@ -298,7 +298,7 @@ def test_arguments_that_are_json_but_not_an_object_set_arguments_error() -> None
     [call] = mw.collect(decode(*one_tool_call('["Paris"]'))).tool_calls
     assert call.arguments == {}
     assert call.arguments_error is not None
-    assert "not a JSON object" in call.arguments_error
+    assert "not an object" in call.arguments_error
 
 
 def test_arguments_sent_as_an_object_are_accepted() -> None:
@@ -371,10 +371,11 @@ def test_empty_body_is_interrupted() -> None:
         list(mw.decode("chat", [b""]))
 
 
-def test_usage_without_any_finish_reason_is_interrupted() -> None:
+def test_a_body_cut_before_any_finish_reason_and_done_is_interrupted() -> None:
     usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+    cut = body(chunk({"content": "Hi"}), chunk(choices=[], usage=usage), done=False)
     with pytest.raises(mw.StreamInterruptedError) as caught:
-        decode(chunk({"content": "Hi"}), chunk(choices=[], usage=usage))
+        list(mw.decode("chat", [cut]))
     assert caught.value.partial is not None
     assert caught.value.partial.text == "Hi"
 

@@ -115,7 +115,7 @@ def test_every_mapped_event_validates_as_its_native_model(case: str) -> None:
 
 
 def test_every_schema_stream_event_has_a_handler() -> None:
-    from modelwire.providers.messages.stream import Mapper
+    from modelwire.apis.messages.stream import Mapper
 
     # No event the schema lists may fall through to Unknown.
     assert set(native.EVENT_TYPES) <= set(Mapper()._handlers)
@@ -342,7 +342,7 @@ def test_invalid_tool_json_sets_arguments_error_and_keeps_the_text() -> None:
     assert done.call.arguments == {}
     assert done.call.raw_arguments == '{"city": "Par'
     assert done.call.arguments_error is not None
-    assert done.call.arguments_error.startswith("tool input is not valid JSON")
+    assert done.call.arguments_error.startswith("tool call arguments are not valid JSON")
     assert done.call.native is not None
     assert done.call.native["input"] == {}
 
@@ -350,7 +350,7 @@ def test_invalid_tool_json_sets_arguments_error_and_keeps_the_text() -> None:
 def test_tool_input_that_is_not_an_object_sets_arguments_error() -> None:
     [done] = only(events_of(tool_use_body("[1, 2]")), mw.ToolCallDone)
     assert done.call.arguments == {}
-    assert done.call.arguments_error == "tool input is JSON but not an object: list"
+    assert done.call.arguments_error == "tool call arguments are JSON but not an object (list)"
 
 
 def test_tool_input_given_whole_at_block_start_is_used() -> None:

@@ -14,8 +14,8 @@ import pytest
 from modelwire.native import responses as native
 
 import modelwire as mw
+from modelwire.apis.responses.stream import Mapper
 from modelwire.decoding import stream_mapper
-from modelwire.providers.responses.stream import Mapper
 from modelwire.wire.sse import SSEDecoder
 
 from ..support import expected, run_decode, split_at, sse_body, stream_cases, subset_matches
@@ -167,7 +167,7 @@ def test_fixture_events_are_valid_wire_events_of_the_schema(case: str) -> None:
             unknown.append(payload["type"])
         else:
             model.model_validate(payload)
-    assert unknown == (["response.audio.transcript.delta"] if case == "unknown_event" else [])
+    assert unknown == (["response.hologram.delta"] if case == "unknown_event" else [])
 
 
 # ---------------------------------------------------------------------- natives

@@ -301,7 +301,10 @@ def test_web_search_blocks_then_cited_text(fake_server: FakeServer, http: httpx2
         if p["type"] == "content_block_delta" and p["delta"]["type"] == "citations_delta"
     ]
     assert citations[0]["type"] == "web_search_result_location"
-    assert payloads[-2]["usage"]["server_tool_use"] == {"web_search_requests": 1}
+    assert payloads[-2]["usage"]["server_tool_use"] == {
+        "web_search_requests": 1,
+        "web_fetch_requests": 0,
+    }
 
 
 class TestClaudeOAuth:

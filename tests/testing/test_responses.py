@@ -84,9 +84,9 @@ def test_an_invalid_role_names_the_field(fake_server: FakeServer, http: httpx2.C
 
 
 def test_a_missing_field_names_the_field(fake_server: FakeServer, http: httpx2.Client) -> None:
-    body = {"input": [{"type": "function_call_output", "output": "sunny"}]}
+    body = {"input": [{"type": "function_call_output", "call_id": "call_1"}]}
     error = post(http, fake_server, body).json()["error"]
-    assert error["param"] == "input[0].call_id"
+    assert error["param"] == "input[0].output"
     assert error["code"] == "missing_required_parameter"
 
 
@@ -149,7 +149,7 @@ def test_the_non_streaming_body_is_the_final_response(
     assert body["output"][0]["content"][0]["text"] == "You said: hi there"
     assert body["usage"] == {
         "input_tokens": 2,
-        "input_tokens_details": {"cached_tokens": 0},
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
         "output_tokens": 4,
         "output_tokens_details": {"reasoning_tokens": 0},
         "total_tokens": 6,

@@ -1,20 +1,18 @@
-"""The auth seam: the client asks an Auth object for headers, base URL and refresh, and never
-branches on the auth mode itself."""
+"""The auth seam: the client asks an Auth object for credentials and refresh, and never branches
+on the auth mode itself.
+
+An Auth has no async twin: the call flow (``modelwire.transport.flow``) asks
+:meth:`Auth.refresh_due` and has the blocking parts (a refresh, the answer to a 401) run directly
+in a sync client and in a worker thread in an async one, so the event loop never blocks.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from ..apis.base import OutgoingRequest
 
-@dataclass(slots=True)
-class OutgoingRequest:
-    """A request about to be sent; ``Auth.prepare`` adds credentials and the mode's own rules."""
-
-    api: str
-    url: str
-    headers: dict[str, str]
-    body: dict[str, Any]
+__all__ = ["AnthropicKeyAuth", "Auth", "OpenAIKeyAuth", "OutgoingRequest", "merge_beta", "redact"]
 
 
 def merge_beta(headers: dict[str, str], *betas: str) -> None:
@@ -39,13 +37,12 @@ class Auth:
     """Base of the four auth modes.
 
     ``provider`` names the service (``openai``, ``anthropic``, ``chatgpt``, ``claude``);
-    ``apis`` the wire APIs this credential reaches; ``default_base_url`` where they live.
+    ``apis`` the wire APIs this credential reaches.
     """
 
     mode: ClassVar[str] = ""
     provider: ClassVar[str] = ""
     apis: ClassVar[tuple[str, ...]] = ()
-    default_base_url: ClassVar[str] = ""
     #: Sign-in tokens only work at their own service; an API key may serve any provider that
     #: speaks its wire API (an OpenAI-compatible server, say).
     provider_bound: ClassVar[bool] = False
@@ -54,20 +51,18 @@ class Auth:
         """Apply the mode's own rules to the body before it is validated (e.g. the ChatGPT
         backend's ``store: false``). Most modes have none."""
 
-    def prepare(self, request: OutgoingRequest) -> None:
-        """Add credentials to the headers, refreshing first if they are about to expire."""
-        raise NotImplementedError
-
-    async def aprepare(self, request: OutgoingRequest) -> None:
-        """The async twin of :meth:`prepare`; modes without I/O share the sync code."""
-        self.prepare(request)
-
-    def handle_unauthorized(self, request: OutgoingRequest) -> bool:
-        """After a 401: refresh if possible; True means send the request once more."""
+    def refresh_due(self) -> bool:
+        """Whether :meth:`prepare` would block (refresh the credentials) if called now."""
         return False
 
-    async def ahandle_unauthorized(self, request: OutgoingRequest) -> bool:
-        return self.handle_unauthorized(request)
+    def prepare(self, request: OutgoingRequest) -> None:
+        """Add credentials to the headers, refreshing first if they are about to expire (only
+        then does it block: see :meth:`refresh_due`)."""
+        raise NotImplementedError
+
+    def handle_unauthorized(self, request: OutgoingRequest) -> bool:
+        """After a 401: refresh if possible (may block); True means send the request once more."""
+        return False
 
     def close(self) -> None:
         """Release what the auth holds (its HTTP client for refreshes)."""
@@ -82,7 +77,6 @@ class OpenAIKeyAuth(Auth):
     mode = "openai-api-key"
     provider = "openai"
     apis = ("responses", "chat")
-    default_base_url = "https://api.openai.com/v1"
 
     def __init__(self, api_key: str) -> None:
         self._api_key = api_key
@@ -101,7 +95,6 @@ class AnthropicKeyAuth(Auth):
     mode = "anthropic-api-key"
     provider = "anthropic"
     apis = ("messages", "chat")
-    default_base_url = "https://api.anthropic.com"
 
     def __init__(self, api_key: str) -> None:
         self._api_key = api_key

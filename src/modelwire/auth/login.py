@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx2
 
 from ..common.errors import ConfigurationError
+from ..services import provider as service
+from ..services import service_names
 from ._loopback import LoopbackListener
 from .config import ChatGPTOAuthConfig, ClaudeOAuthConfig
 from .errors import LoginError
@@ -41,16 +43,9 @@ from .oauth import (
     classify_refresh_response,
     claude_tokens_from_response,
 )
-from .store import API_KEY_PROVIDERS, PROVIDERS, CredentialStore, default_store
+from .store import CredentialStore, default_store
 from .tokens import TokenSet, chatgpt_claims, parse_timestamp
 
-API_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
-MODES = {
-    "openai": "openai-api-key",
-    "anthropic": "anthropic-api-key",
-    "chatgpt": "chatgpt-oauth",
-    "claude": "claude-oauth",
-}
 DEFAULT_LOGIN_TIMEOUT = 300.0
 
 
@@ -393,11 +388,16 @@ def _prompt_code() -> str:
 
 
 def save_api_key(provider: str, key: str, store: CredentialStore | None = None) -> AuthStatus:
-    """Save an ``openai`` or ``anthropic`` API key to the store."""
-    if provider not in API_KEY_PROVIDERS:
+    """Save the API key of a service that takes one (``openai``, ``anthropic``, registered ones)."""
+    key_services = service_names("api-key")
+    if provider not in key_services:
         raise ConfigurationError(
-            f"{provider!r} takes no API key: expected one of {', '.join(API_KEY_PROVIDERS)}"
-            + (f" (sign in with `modelwire login {provider}`)" if provider in PROVIDERS else "")
+            f"{provider!r} takes no API key: expected one of {', '.join(key_services)}"
+            + (
+                f" (sign in with `modelwire login {provider}`)"
+                if provider in service_names()
+                else ""
+            )
         )
     key = key.strip()
     if not key or any(c.isspace() for c in key):
@@ -406,7 +406,7 @@ def save_api_key(provider: str, key: str, store: CredentialStore | None = None) 
     store.save(provider, {"type": "api_key", "api_key": key, "saved_at": time.time()})
     return AuthStatus(
         provider=provider,
-        mode=MODES[provider],
+        mode=service(provider).mode,
         available=True,
         source="store",
         store=store.location,
@@ -418,12 +418,12 @@ def logout(provider: str | None = None, store: CredentialStore | None = None) ->
 
     Only the local copy is removed; an imported sign-in stays in the program it came from.
     """
-    if provider is not None and provider not in PROVIDERS:
+    if provider is not None and provider not in service_names():
         raise ConfigurationError(
-            f"unknown provider {provider!r}: expected one of {', '.join(PROVIDERS)}"
+            f"unknown provider {provider!r}: expected one of {', '.join(service_names())}"
         )
     store = store if store is not None else default_store()
-    names = [provider] if provider is not None else list(PROVIDERS)
+    names = [provider] if provider is not None else list(service_names())
     return [name for name in names if store.delete(name)]
 
 
@@ -432,9 +432,9 @@ def status(store: CredentialStore | None = None) -> list[AuthStatus]:
     from where, account, email, plan, expiry. Never a secret."""
     store = store if store is not None else default_store()
     records: list[AuthStatus] = []
-    for provider in PROVIDERS:
+    for provider in service_names():
         record = store.load(provider)
-        if provider in API_KEY_PROVIDERS:
+        if service(provider).credential == "api-key":
             records.append(_key_status(provider, record, store))
             continue
         tokens = TokenSet.from_record(provider, record) if record is not None else None
@@ -443,7 +443,7 @@ def status(store: CredentialStore | None = None) -> list[AuthStatus]:
             records.append(
                 AuthStatus(
                     provider=provider,
-                    mode=MODES[provider],
+                    mode=service(provider).mode,
                     available=False,
                     store=store.location,
                     detail=detail + f"; run `modelwire login {provider}`",
@@ -455,18 +455,19 @@ def status(store: CredentialStore | None = None) -> list[AuthStatus]:
 
 
 def _key_status(provider: str, record: dict[str, Any] | None, store: CredentialStore) -> AuthStatus:
-    env = API_KEY_ENV[provider]
+    env = service(provider).api_key_env
     stored = record is not None and record.get("type") == "api_key" and bool(record.get("api_key"))
-    if os.environ.get(env):
+    if env and os.environ.get(env):
         detail = "from the environment" + (" (a stored key is shadowed)" if stored else "")
         source: str | None = f"env:{env}"
     elif stored:
         detail, source = "saved key", "store"
     else:
-        detail, source = f"no key: set {env} or run `modelwire login {provider} --api-key -`", None
+        where = f"set {env} or " if env else ""
+        detail, source = f"no key: {where}run `modelwire login {provider} --api-key -`", None
     return AuthStatus(
         provider=provider,
-        mode=MODES[provider],
+        mode=service(provider).mode,
         available=source is not None,
         source=source,
         store=store.location,
@@ -490,7 +491,7 @@ def _oauth_status(provider: str, tokens: TokenSet, store: CredentialStore) -> Au
         detail += "; the access token has expired and is refreshed on the next request"
     return AuthStatus(
         provider=provider,
-        mode=MODES[provider],
+        mode=service(provider).mode,
         available=True,
         source="store",
         store=store.location,
@@ -508,11 +509,11 @@ def _oauth_status(provider: str, tokens: TokenSet, store: CredentialStore) -> Au
 
 
 def _read_json(path: Path, what: str, advice: str) -> dict[str, Any]:
-    import json
+    from ..wire.json import loads
 
     try:
         with open(path, "rb") as handle:  # read-only: the source is never touched
-            data = json.load(handle)
+            data = loads(handle.read())
     except FileNotFoundError:
         raise LoginError(f"no {what} at {path}; {advice}") from None
     except OSError as error:

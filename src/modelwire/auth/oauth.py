@@ -15,7 +15,6 @@ rotated the tokens and wrote them there, and otherwise raises :class:`LoginRequi
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import threading
@@ -27,6 +26,7 @@ import httpx2
 
 from ..common.errors import ConfigurationError
 from ..transport.retry import RETRYABLE_STATUSES, RetryPolicy, retry_after
+from ..wire.json import JSONDecodeError, loads
 from .base import Auth, OutgoingRequest, merge_beta, redact
 from .config import ChatGPTOAuthConfig, ClaudeOAuthConfig
 from .errors import LoginRequiredError, TokenRefreshError
@@ -37,8 +37,6 @@ log = logging.getLogger("modelwire.auth")
 
 CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude."
 CLAUDE_OAUTH_BETA = "oauth-2025-04-20"
-ANTHROPIC_VERSION = "2023-06-01"
-CHATGPT_BASE_URL = "https://chatgpt.com/backend-api/codex"
 # Request fields the ChatGPT backend refuses ("Unsupported parameter: ..."): it manages the output
 # budget and sampling itself.
 CHATGPT_UNSUPPORTED_FIELDS = ("max_output_tokens", "temperature", "top_p")
@@ -102,8 +100,8 @@ def classify_refresh_response(response: httpx2.Response) -> dict[str, Any]:
     """The token endpoint's JSON on success; raises _Transient or _Permanent otherwise."""
     status = response.status_code
     try:
-        payload: Any = response.json()
-    except ValueError:
+        payload: Any = loads(response.content)
+    except JSONDecodeError:
         payload = None
     if status == 200:
         if isinstance(payload, dict) and isinstance(payload.get("access_token"), str):
@@ -208,27 +206,18 @@ class OAuthAuth(Auth):
     def expires_at(self) -> float | None:
         return self._tokens.expires_at
 
+    def refresh_due(self) -> bool:
+        return self._due(self._tokens)
+
     def prepare(self, request: OutgoingRequest) -> None:
         tokens = self._tokens
         if self._due(tokens):
             tokens = self.refresh()
         self._apply(request, tokens)
 
-    async def aprepare(self, request: OutgoingRequest) -> None:
-        tokens = self._tokens
-        if self._due(tokens):
-            # The refresh waits on locks and the network: a worker thread keeps the loop free.
-            tokens = await asyncio.to_thread(self.refresh)
-        self._apply(request, tokens)
-
     def handle_unauthorized(self, request: OutgoingRequest) -> bool:
         rejected = self._sent_token(request)
         tokens = self.refresh(force=True, rejected=rejected)
-        return tokens.access_token != rejected
-
-    async def ahandle_unauthorized(self, request: OutgoingRequest) -> bool:
-        rejected = self._sent_token(request)
-        tokens = await asyncio.to_thread(self.refresh, force=True, rejected=rejected)
         return tokens.access_token != rejected
 
     def refresh(self, *, force: bool = False, rejected: str | None = None) -> TokenSet:
@@ -399,7 +388,6 @@ class ChatGPTAuth(OAuthAuth):
     mode = "chatgpt-oauth"
     provider = "chatgpt"
     apis = ("responses",)
-    default_base_url = CHATGPT_BASE_URL
 
     def __init__(
         self,
@@ -442,7 +430,6 @@ class ChatGPTAuth(OAuthAuth):
         request.headers["authorization"] = f"Bearer {tokens.access_token}"
         if tokens.account_id:
             request.headers["chatgpt-account-id"] = tokens.account_id
-        request.headers.setdefault("openai-beta", "responses=experimental")
 
     def _refresh_call(self, http: httpx2.Client, tokens: TokenSet) -> TokenSet:
         response = http.post(
@@ -491,7 +478,7 @@ class ClaudeAuth(OAuthAuth):
     """Claude sign-in (Pro/Max): the Messages API with the subscription's OAuth token.
 
     Sends ``Authorization: Bearer <access_token>``, ``anthropic-beta: oauth-2025-04-20`` (merged
-    with the request's other betas) and ``anthropic-version``, never ``x-api-key``; :meth:`shape`
+    with the request's other betas), never ``x-api-key``; :meth:`shape`
     makes the system prompt begin with Claude Code's identity block, as subscription access
     expects.
     """
@@ -499,7 +486,6 @@ class ClaudeAuth(OAuthAuth):
     mode = "claude-oauth"
     provider = "claude"
     apis = ("messages",)
-    default_base_url = "https://api.anthropic.com"
 
     def __init__(
         self,
@@ -531,7 +517,6 @@ class ClaudeAuth(OAuthAuth):
     def _apply(self, request: OutgoingRequest, tokens: TokenSet) -> None:
         request.headers.pop("x-api-key", None)
         request.headers["authorization"] = f"Bearer {tokens.access_token}"
-        request.headers.setdefault("anthropic-version", ANTHROPIC_VERSION)
         merge_beta(request.headers, CLAUDE_OAUTH_BETA)
 
     def _refresh_call(self, http: httpx2.Client, tokens: TokenSet) -> TokenSet:

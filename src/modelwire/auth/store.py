@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
+from ..wire.json import JSONDecodeError, dumps, loads
 from .errors import CredentialStoreError
 
 if TYPE_CHECKING:
@@ -38,9 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("modelwire.auth")
 
-PROVIDERS = ("openai", "anthropic", "chatgpt", "claude")
-API_KEY_PROVIDERS = ("openai", "anthropic")
-OAUTH_PROVIDERS = ("chatgpt", "claude")
 STORE_MODES = ("file", "keyring", "auto", "memory")
 KEYRING_SERVICE = "modelwire"
 FILE_FORMAT_VERSION = 1
@@ -55,9 +53,17 @@ def modelwire_home() -> Path:
     return Path(home).expanduser() if home else Path.home() / ".modelwire"
 
 
+def known_providers() -> tuple[str, ...]:
+    """The services a store keeps records for: the services table (built-in and registered)."""
+    from ..services import service_names
+
+    return service_names()
+
+
 def _check_provider(provider: str) -> None:
-    if provider not in PROVIDERS:
-        raise ValueError(f"unknown provider {provider!r}: expected one of {', '.join(PROVIDERS)}")
+    names = known_providers()
+    if provider not in names:
+        raise ValueError(f"unknown provider {provider!r}: expected one of {', '.join(names)}")
 
 
 # One FileLock object per lock file in this process: filelock is re-entrant per object (and per
@@ -75,24 +81,117 @@ def _file_lock(path: Path) -> FileLock:
         return lock
 
 
-def _make_private_dir(folder: Path) -> None:
-    if not folder.exists():
+#: The fields a record may carry and the JSON types each must have (others are kept as they are).
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "type": (str,),
+    "api_key": (str,),
+    "access_token": (str,),
+    "refresh_token": (str,),
+    "id_token": (str,),
+    "account_id": (str,),
+    "email": (str,),
+    "plan": (str,),
+    "organization": (str,),
+    "source": (str,),
+    "expires_at": (int, float, str),  # seconds, milliseconds or ISO-8601 (Codex writes strings)
+    "last_refresh": (int, float, str),
+    "scopes": (list,),
+}
+_JSON_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "a number"
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def record_problem(record: object) -> str | None:
+    """What is wrong with a record's shape (None when nothing): not an object, or a known field
+    with the wrong JSON type. Names fields and types only, never values."""
+    if not isinstance(record, dict):
+        return f"it is {_json_type(record)}, not an object"
+    for name, allowed in _FIELD_TYPES.items():
+        value = record.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            wanted = " or ".join(dict.fromkeys(_json_type(kind()) for kind in allowed))
+            return f"its {name!r} is {_json_type(value)}, not {wanted}"
+    scopes = record.get("scopes")
+    if isinstance(scopes, list) and not all(isinstance(scope, str) for scope in scopes):
+        return "its 'scopes' holds something other than strings"
+    return None
+
+
+def _copied(record: dict[str, Any], location: str, provider: str) -> dict[str, Any]:
+    """A deep copy of a record to save, checked: right field types, JSON-serialisable."""
+    problem = record_problem(record)
+    if problem is None:
+        try:
+            copy: dict[str, Any] = loads(dumps(record))
+            return copy
+        except (TypeError, JSONDecodeError):  # orjson.JSONEncodeError is a TypeError
+            problem = "it is not JSON (a value of another type, or nested too deep)"
+    raise CredentialStoreError(
+        f"refusing to save the {provider} record in {location}: {problem}", location=location
+    )
+
+
+def _not_a_folder(folder: Path) -> Path | None:
+    """The first existing ancestor of ``folder`` (itself included) that is not a folder."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists() or candidate.is_symlink():
+            return None if candidate.is_dir() else candidate
+    return None
+
+
+def _folder_error(
+    folder: Path, location: str, error: OSError | None = None
+) -> CredentialStoreError:
+    blocker = _not_a_folder(folder)
+    if blocker is not None:
+        reason = f"{blocker} is a file, not a folder (check MODELWIRE_HOME)"
+    else:
+        reason = error.strerror if error is not None and error.strerror else "cannot create it"
+    return CredentialStoreError(
+        f"the credential store folder {folder} is unusable: {reason}", location=location
+    )
+
+
+def _make_private_dir(folder: Path, location: str) -> None:
+    if folder.is_dir():
+        return
+    try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         # mkdir's mode is filtered by the umask; say exactly what we mean.
         os.chmod(folder, 0o700)
+    except OSError as error:  # a file in the way (FileExistsError, NotADirectoryError), EACCES
+        raise _folder_error(folder, location, error) from None
 
 
 @contextlib.contextmanager
 def _held(lock: FileLock, location: str) -> Iterator[None]:
     try:
-        with lock:
-            yield
+        lock.acquire()
     except Timeout:
         raise CredentialStoreError(
             f"the credential store {location} stayed locked for {LOCK_TIMEOUT:.0f}s by another "
             f"process (lock file {lock.lock_file}); wait for it to finish, or stop it",
             location=location,
         ) from None
+    except OSError as error:
+        raise CredentialStoreError(
+            f"cannot lock the credential store {location} (lock file {lock.lock_file}): "
+            f"{error.strerror or type(error).__name__}",
+            location=location,
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class CredentialStore(ABC):
@@ -122,8 +221,8 @@ class CredentialStore(ABC):
         """Exclusive across threads and processes that use the same store (re-entrant)."""
 
     def providers(self) -> list[str]:
-        """Providers with a record, in :data:`PROVIDERS` order."""
-        return [p for p in PROVIDERS if self.load(p) is not None]
+        """Providers with a record, in :func:`known_providers` order."""
+        return [p for p in known_providers() if self.load(p) is not None]
 
     def api_key(self, provider: str) -> str | None:
         """The saved API key of ``openai`` or ``anthropic``, if any."""
@@ -137,12 +236,12 @@ class CredentialStore(ABC):
         """Providers with usable stored credentials, in the order ``Client.from_env`` prefers:
         the API keys first, then the sign-ins."""
         found = []
-        for provider in PROVIDERS:
+        for provider in known_providers():
             record = self.load(provider)
             if record is None:
                 continue
-            secret = {"api_key": "api_key", "oauth": "refresh_token"}.get(record.get("type", ""))
-            if secret is not None and record.get(secret):
+            secret = {"api_key": "api_key", "oauth": "refresh_token"}.get(str(record.get("type")))
+            if secret is not None and isinstance(record.get(secret), str) and record[secret]:
                 found.append(provider)
         return found
 
@@ -167,12 +266,12 @@ class MemoryStore(CredentialStore):
         _check_provider(provider)
         with self._lock:
             record = self._records.get(provider)
-            return json.loads(json.dumps(record)) if record is not None else None
+            return _copied(record, self.location, provider) if record is not None else None
 
     def save(self, provider: str, record: dict[str, Any]) -> None:
         _check_provider(provider)
         with self._lock:
-            self._records[provider] = json.loads(json.dumps(record))
+            self._records[provider] = _copied(record, self.location, provider)
 
     def delete(self, provider: str) -> bool:
         _check_provider(provider)
@@ -206,7 +305,7 @@ class FileStore(CredentialStore):
         return str(self.path)
 
     def lock(self) -> contextlib.AbstractContextManager[None]:
-        _make_private_dir(self.path.parent)
+        _make_private_dir(self.path.parent, self.location)
         return _held(_file_lock(self.lock_path), self.location)
 
     def _corrupt(self, what: str) -> CredentialStoreError:
@@ -222,6 +321,10 @@ class FileStore(CredentialStore):
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return {}
+        except NotADirectoryError as error:
+            raise _folder_error(self.path.parent, self.location, error) from None
+        except IsADirectoryError:
+            raise self._corrupt("it is a folder, not a file") from None
         except OSError as error:
             raise CredentialStoreError(
                 f"cannot read the credential store {self.path}: {error.strerror}. Check its owner "
@@ -231,12 +334,10 @@ class FileStore(CredentialStore):
         if not raw.strip():
             raise self._corrupt("the file is empty")
         try:
-            data = json.loads(raw)
-        except ValueError as error:
-            # The message names the position only: the file's text may hold secrets.
-            line = getattr(error, "lineno", None)
-            where = f" (line {line})" if line is not None else ""
-            raise self._corrupt(f"it is not valid JSON{where}") from None
+            data = loads(raw)
+        except JSONDecodeError as error:
+            # The parser's reason names a position only, never the text (it may hold secrets).
+            raise self._corrupt(f"it is not valid JSON ({error})") from None
         if not isinstance(data, dict) or not isinstance(data.get("providers", {}), dict):
             raise self._corrupt('expected {"version": 1, "providers": {...}}')
         version = data.get("version", FILE_FORMAT_VERSION)
@@ -249,12 +350,25 @@ class FileStore(CredentialStore):
         for name, record in data.get("providers", {}).items():
             if not isinstance(record, dict):
                 raise self._corrupt(f"the entry for {name!r} is not an object")
+            problem = record_problem(record)
+            if problem is not None:
+                raise self._corrupt(f"the entry for {name!r} is malformed: {problem}")
             providers[name] = record
         return providers
 
     def _write(self, providers: dict[str, dict[str, Any]]) -> None:
+        try:
+            self._replace(providers)
+        except OSError as error:
+            raise CredentialStoreError(
+                f"cannot write the credential store {self.path}: "
+                f"{error.strerror or type(error).__name__}",
+                location=self.location,
+            ) from None
+
+    def _replace(self, providers: dict[str, dict[str, Any]]) -> None:
         folder = self.path.parent
-        _make_private_dir(folder)
+        _make_private_dir(folder, self.location)
         data = json.dumps(
             {"version": FILE_FORMAT_VERSION, "providers": providers}, indent=2, sort_keys=True
         ).encode()
@@ -292,6 +406,7 @@ class FileStore(CredentialStore):
 
     def save(self, provider: str, record: dict[str, Any]) -> None:
         _check_provider(provider)
+        record = _copied(record, self.location, provider)
         with self.lock():
             providers = self._read()  # raises, rather than overwrite a file it cannot read
             providers[provider] = record
@@ -309,7 +424,7 @@ class FileStore(CredentialStore):
 
     def providers(self) -> list[str]:
         present = self._read()
-        return [p for p in PROVIDERS if p in present]
+        return [p for p in known_providers() if p in present]
 
 
 class KeyringStore(CredentialStore):
@@ -344,7 +459,7 @@ class KeyringStore(CredentialStore):
         return f"keyring service {self.service!r} ({type(self.backend).__name__})"
 
     def lock(self) -> contextlib.AbstractContextManager[None]:
-        _make_private_dir(self.lock_path.parent)
+        _make_private_dir(self.lock_path.parent, self.location)
         return _held(_file_lock(self.lock_path), self.location)
 
     def _failure(self, action: str, provider: str, error: Exception) -> CredentialStoreError:
@@ -365,12 +480,14 @@ class KeyringStore(CredentialStore):
         if raw is None:
             return None
         try:
-            record = json.loads(raw)
-        except ValueError:
+            record = loads(raw)
+        except JSONDecodeError:
             record = None
-        if not isinstance(record, dict):
+        problem = record_problem(record)
+        if problem is not None or not isinstance(record, dict):
             raise CredentialStoreError(
-                f"the {provider} entry in the {self.location} is not a modelwire record. "
+                f"the {provider} entry in the {self.location} is not a modelwire record "
+                f"({problem or 'not JSON'}). "
                 f"modelwire will not overwrite it; delete it (`keyring del {self.service} "
                 f"{provider}`) and run `modelwire login {provider}` again",
                 location=self.location,
@@ -381,10 +498,11 @@ class KeyringStore(CredentialStore):
         _check_provider(provider)
         from keyring.errors import KeyringError
 
+        encoded = dumps(_copied(record, self.location, provider)).decode()
         with self.lock():
             self.load(provider)  # raises, rather than overwrite an entry it cannot read
             try:
-                self.backend.set_password(self.service, provider, json.dumps(record))
+                self.backend.set_password(self.service, provider, encoded)
             except KeyringError as error:
                 raise self._failure("write", provider, error) from None
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from ..wire.json import loads
 from .base import redact
 
 OPENAI_AUTH_CLAIM = "https://api.openai.com/auth"
@@ -27,7 +27,7 @@ def jwt_claims(token: str | None) -> dict[str, Any]:
     payload = token.split(".")[1]
     try:
         raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        claims = json.loads(raw)
+        claims = loads(raw)
     except (binascii.Error, ValueError):
         return {}
     return claims if isinstance(claims, dict) else {}

@@ -1,4 +1,4 @@
-"""The ``modelwire`` command: demo, chat, login, logout, auth status, serve.
+"""The ``modelwire`` command: demo, chat, login, logout, auth status, serve, env.
 
 One module per command group; each imports the client, the auth flows, the embedded server and
 rich inside its commands, so ``import modelwire.cli`` (and ``modelwire --help``) stays cheap.
@@ -20,7 +20,9 @@ from ..common.errors import ModelwireError
 from .auth import auth_group, login_command, logout_command
 from .chat import chat_command
 from .demo import demo_command
-from .errors import EXIT_FAILURE, EXIT_INTERRUPTED, show_error
+from .env import env_command
+from .errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, show_error
+from .output import ReaderGone
 from .serve import serve_command
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -43,6 +45,7 @@ cli.add_command(login_command)
 cli.add_command(logout_command)
 cli.add_command(auth_group)
 cli.add_command(serve_command)
+cli.add_command(env_command)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -65,18 +68,30 @@ def run(argv: Sequence[str] | None = None) -> int:
     except ModelwireError as error:
         show_error(error)
         return EXIT_FAILURE
-    except BrokenPipeError:
-        # The reader went away (`modelwire chat --json ... | head -1`): stop quietly, and keep
-        # Python's own flush at exit from complaining about the closed pipe.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_FAILURE
+    except (ReaderGone, BrokenPipeError):
+        # The reader went away (`modelwire chat ... | head -3`): it has all it wanted, which is
+        # a normal end, like `yes | head` (the stream's `with` block already hung up).
+        _silence_stdout()
+        return EXIT_OK
     return result if isinstance(result, int) else 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so Python's own flush at exit finds no closed pipe to
+    complain about ("Exception ignored ... BrokenPipeError")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The console script (``[project.scripts] modelwire = "modelwire.cli:main"``)."""
-    sys.exit(run(argv))
+    code = run(argv)
+    try:
+        sys.stdout.flush()  # what is still buffered may meet a reader that has gone
+    except BrokenPipeError:
+        _silence_stdout()
+    sys.exit(code)
 
 
 __all__ = ["cli", "main", "run"]

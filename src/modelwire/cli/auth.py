@@ -14,14 +14,19 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..services import provider, service_names
 from .errors import EXIT_OK, CommandFailed
+from .rejections import forget as forget_rejection
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from ..auth import AuthStatus
 
-PROVIDERS = ("openai", "anthropic", "chatgpt", "claude")
-KEY_PROVIDERS = ("openai", "anthropic")
-KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+PROVIDERS = service_names()
+KEY_PROVIDERS = service_names("api-key")
+KEY_ENV = {name: provider(name).api_key_env for name in KEY_PROVIDERS}
 LABELS = {
     "openai": "OpenAI",
     "anthropic": "Anthropic",
@@ -59,6 +64,12 @@ LABELS = {
     hidden=True,  # the real ChatGPT client only accepts 1455; other ports are for test servers
     help="Port of the ChatGPT loopback listener (default 1455; 0: any free port).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="How long to wait for the browser sign-in (chatgpt) [default: 5 minutes].",
+)
 def login_command(
     provider: str | None,
     api_key_source: str | None,
@@ -66,6 +77,7 @@ def login_command(
     import_codex: bool,
     import_claude_code: bool,
     callback_port: int | None,
+    timeout: float | None,
 ) -> int:
     """Sign in, save an API key, or import an existing sign-in.
 
@@ -94,13 +106,15 @@ def login_command(
             f"{provider}` (for a key, use `modelwire login "
             f"{'openai' if provider == 'chatgpt' else 'anthropic'} --api-key -`)"
         )
-    return _sign_in(provider, open_browser=not no_browser, callback_port=callback_port)
+    return _sign_in(
+        provider, open_browser=not no_browser, callback_port=callback_port, timeout=timeout
+    )
 
 
 def _save_key(provider: str, source: str | None) -> int:
     from ..auth import save_api_key
 
-    env = KEY_ENV[provider]
+    env = KEY_ENV.get(provider)
     if source is not None and source != "-":
         raise click.UsageError(
             "refusing an API key given on the command line: shell history and `ps` would keep "
@@ -120,13 +134,21 @@ def _save_key(provider: str, source: str | None) -> int:
         raise CommandFailed("no API key was given (stdin was empty)")
     status = save_api_key(provider, key)
     click.echo(f"Saved the {LABELS[provider]} API key to {status.store}.")
-    if os.environ.get(env):
+    if env and os.environ.get(env):
         click.echo(f"Note: {env} is set in this environment and takes precedence.", err=True)
     return EXIT_OK
 
 
-def _sign_in(provider: str, *, open_browser: bool, callback_port: int | None) -> int:
+def _sign_in(
+    provider: str, *, open_browser: bool, callback_port: int | None, timeout: float | None
+) -> int:
     from ..auth import login_chatgpt, login_claude
+    from .output import stderr_console
+    from .progress import Indicator
+
+    # The ChatGPT flow waits for the browser to come back; a status line says so (on a
+    # terminal). The Claude flow waits at a prompt instead, which says so itself.
+    indicator = Indicator(stderr_console())
 
     def show_url(url: str) -> None:
         if open_browser:
@@ -138,6 +160,8 @@ def _sign_in(provider: str, *, open_browser: bool, callback_port: int | None) ->
         else:
             click.echo(f"Open this URL in a browser to sign in to {LABELS[provider]}:", err=True)
             click.echo(f"\n  {url}\n", err=True)
+        if provider == "chatgpt":
+            indicator.show("waiting for the sign-in in the browser (Ctrl-C cancels)")
 
     if provider == "chatgpt":
         if not open_browser:
@@ -146,13 +170,24 @@ def _sign_in(provider: str, *, open_browser: bool, callback_port: int | None) ->
                 "remote machine, forward that port (ssh -L 1455:localhost:1455).",
                 err=True,
             )
-        status = login_chatgpt(open_browser=open_browser, on_url=show_url, port=callback_port)
+        from ..auth.login import DEFAULT_LOGIN_TIMEOUT
+
+        try:
+            status = login_chatgpt(
+                open_browser=open_browser,
+                on_url=show_url,
+                port=callback_port,
+                timeout=timeout or DEFAULT_LOGIN_TIMEOUT,
+            )
+        finally:
+            indicator.stop()
     else:
         status = login_claude(
             open_browser=open_browser,
             on_url=show_url,
             read_code=lambda: click.prompt("Paste the code shown after signing in", err=True),
         )
+    forget_rejection(provider)
     click.echo(_signed_in_line(status))
     return EXIT_OK
 
@@ -172,9 +207,11 @@ def _import(
         )
     if codex:
         status = import_codex_login()
+        forget_rejection("chatgpt")
         click.echo(_signed_in_line(status, "from the Codex CLI"))
     if claude_code:
         status = import_claude_code_login()
+        forget_rejection("claude")
         click.echo(_signed_in_line(status, "from Claude Code"))
     click.echo(
         "Refresh tokens rotate: if both programs keep refreshing one sign-in, the one that "
@@ -202,6 +239,7 @@ def logout_command(provider: str | None) -> int:
     from ..auth import logout as forget
 
     removed = forget(provider)
+    forget_rejection(provider)
     if removed:
         click.echo("Logged out: " + ", ".join(removed) + ".")
     else:
@@ -222,47 +260,97 @@ def auth_group() -> None:
 @auth_group.command("status")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per auth mode.")
 def auth_status_command(as_json: bool) -> int:
-    """Which auth modes are available, from where, for which account, until when.
+    """Which auth modes are available, from where, for which account, until when; a sign-in
+    the token server has refused is shown as rejected.
 
     Never shows a secret.
     """
     from ..auth import status
+    from .rejections import rejection
 
     records = status()
+    rejected = {record.mode: rejection(record) for record in records}
     if as_json:
         from .output import print_json_line
 
-        print_json_line([record.to_dict() for record in records])
+        print_json_line(
+            [
+                {**record.to_dict(), "rejected": rejected[record.mode] is not None}
+                | ({"detail": rejected[record.mode]} if rejected[record.mode] else {})
+                for record in records
+            ]
+        )
         return EXIT_OK
-
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
 
     from .output import stdout_console
 
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in ("mode", "available", "source", "account", "expires"):
-        table.add_column(column)
-    for record in records:
-        account = record.email or record.account_id or ""
-        if record.plan:
-            account += f" ({record.plan})"
-        table.add_row(
-            record.mode,
-            "[green]yes[/]" if record.available else "[dim]no[/]",
-            record.source or "",
-            escape(account),
-            _expiry(record),
-        )
     console = stdout_console()
-    console.print(table)
+    rows = [_status_row(record, rejected[record.mode]) for record in records]
+    _print_status(console, rows)
+    from rich.markup import escape
+
     if records:
         console.print(f"store: {escape(records[0].store or '')}")
     for record in records:
-        if not record.available and record.detail:
+        reason = rejected[record.mode]
+        if reason:
+            console.print(f"[red]{record.mode}[/]: {escape(reason)}")
+        elif not record.available and record.detail:
             console.print(f"[dim]{record.mode}: {escape(record.detail)}[/]")
     return EXIT_OK
+
+
+STATUS_COLUMNS = ("mode", "available", "source", "account", "expires")
+
+
+def _status_row(record: AuthStatus, rejected: str | None) -> tuple[str, ...]:
+    """The cells of one mode, as rich markup."""
+    from rich.markup import escape
+
+    account = record.email or record.account_id or ""
+    if record.plan:
+        account += f" ({record.plan})"
+    if rejected:
+        available, expires = "[red]rejected[/]", "sign in again"
+    else:
+        available = "[green]yes[/]" if record.available else "[dim]no[/]"
+        expires = _expiry(record)
+    return (record.mode, available, escape(record.source or ""), escape(account), expires)
+
+
+def _print_status(console: Console, rows: list[tuple[str, ...]]) -> None:
+    """A table when it fits the terminal with every cell on one line; else one block per mode,
+    whose lines wrap between words: a name is never cut."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for column in STATUS_COLUMNS:
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    if _natural_width(table) <= console.width:
+        console.print(table)
+        return
+    for mode, *cells in rows:
+        console.print(f"[bold]{mode}[/]")
+        for name, cell in zip(STATUS_COLUMNS[1:], cells, strict=True):
+            if cell:
+                console.print(f"  {name}: {cell}")
+    console.print()
+
+
+def _natural_width(table: Table) -> int:
+    """The width ``table`` takes with nothing shortened (rich would rather shorten a cell with
+    "…" than go past the terminal's edge)."""
+    import io
+
+    from rich.console import Console
+
+    probe = Console(file=io.StringIO(), width=10_000, color_system=None, legacy_windows=False)
+    with probe.capture() as captured:
+        probe.print(table)
+    return max((len(line) for line in captured.get().splitlines()), default=0)
 
 
 def _expiry(record: AuthStatus) -> str:

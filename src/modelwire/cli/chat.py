@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .errors import EXIT_OK, CommandFailed, show_error
+from ..apis import WIRE_APIS
+from ..services import provider as provider_named
+from ..services import service_names
+from .errors import EXIT_OK, CommandFailed, error_message, show_error
+from .rejections import note_if_rejected
 from .render import YOU
 
 if TYPE_CHECKING:
@@ -18,27 +22,63 @@ if TYPE_CHECKING:
     from ..common.items import Item
     from ..common.response import Response
 
-PROVIDERS = ("openai", "anthropic", "chatgpt", "claude")
-APIS = ("responses", "chat", "messages")
+PROVIDERS = service_names()
+APIS = tuple(WIRE_APIS)
 API_LABELS = {"responses": "Responses", "chat": "Chat Completions", "messages": "Messages"}
+_OPENAI_KEY = provider_named("openai").api_key_env
+_ANTHROPIC_KEY = provider_named("anthropic").api_key_env
 
 # What to do when a provider has no credentials, in the words of the commands that fix it.
 ADVICE = {
-    "openai": "set OPENAI_API_KEY or run `modelwire login openai --api-key -`",
-    "anthropic": "set ANTHROPIC_API_KEY or run `modelwire login anthropic --api-key -`",
-    "chatgpt": "run `modelwire login chatgpt` (or set OPENAI_API_KEY and use --provider openai)",
-    "claude": "run `modelwire login claude` (or set ANTHROPIC_API_KEY and use --provider "
+    "openai": f"set {_OPENAI_KEY} or run `modelwire login openai --api-key -`",
+    "anthropic": f"set {_ANTHROPIC_KEY} or run `modelwire login anthropic --api-key -`",
+    "chatgpt": f"run `modelwire login chatgpt` (or set {_OPENAI_KEY} and use --provider openai)",
+    "claude": f"run `modelwire login claude` (or set {_ANTHROPIC_KEY} and use --provider "
     "anthropic)",
 }
 ADVICE_FOR_API = {
-    None: "run `modelwire login chatgpt` or `modelwire login claude`, or set OPENAI_API_KEY or "
-    "ANTHROPIC_API_KEY",
-    "responses": "run `modelwire login chatgpt` or set OPENAI_API_KEY",
-    "chat": "set OPENAI_API_KEY or ANTHROPIC_API_KEY (or save a key with "
+    None: "run `modelwire login chatgpt` or `modelwire login claude`, or set "
+    f"{_OPENAI_KEY} or {_ANTHROPIC_KEY}",
+    "responses": f"run `modelwire login chatgpt` or set {_OPENAI_KEY}",
+    "chat": f"set {_OPENAI_KEY} or {_ANTHROPIC_KEY} (or save a key with "
     "`modelwire login openai --api-key -`)",
-    "messages": "run `modelwire login claude` or set ANTHROPIC_API_KEY",
+    "messages": f"run `modelwire login claude` or set {_ANTHROPIC_KEY}",
 }
-REPL_HELP = "/reset starts over, /exit (or Ctrl-D) quits; Ctrl-C stops an answer"
+# The chat's own commands; anything else starting with "/" is refused, not sent to the model.
+REPL_COMMANDS = (
+    ("/help", "show this help"),
+    ("/model [NAME]", "switch to model NAME for the next answers, or show the current one"),
+    ("/reset", "forget the conversation and start over"),
+    ("/exit", "leave (also /quit or Ctrl-D)"),
+)
+REPL_HINT = "/help lists the commands, /exit (or Ctrl-D) quits; Ctrl-C stops an answer"
+# How an answer stopped with Ctrl-C stays in the conversation: the model is told it was cut off.
+PARTIAL_MARK = "\n\n[answer interrupted by the user]"
+WAITING_TEXT = "waiting for the first token"
+
+
+def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A base URL must be an absolute http(s) URL: anything else is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in value)
+    ):
+        raise click.BadParameter(
+            f"{value!r} is not an http(s) URL (e.g. https://api.openai.com/v1 or "
+            "http://127.0.0.1:8080/v1)"
+        )
+    return value
 
 
 @click.command("chat")
@@ -47,8 +87,8 @@ REPL_HELP = "/reset starts over, /exit (or Ctrl-D) quits; Ctrl-C stops an answer
     "--provider",
     "-p",
     type=click.Choice(PROVIDERS),
-    help="Who to talk to [default: the first with credentials: OPENAI_API_KEY, "
-    "ANTHROPIC_API_KEY, then the stored ones].",
+    help="Who to talk to [default: the first with credentials: "
+    f"{_OPENAI_KEY}, {_ANTHROPIC_KEY}, then the stored ones].",
 )
 @click.option(
     "--api",
@@ -58,7 +98,12 @@ REPL_HELP = "/reset starts over, /exit (or Ctrl-D) quits; Ctrl-C stops an answer
     "messages].",
 )
 @click.option("--model", "-m", help="Model [default: the provider's default for the API].")
-@click.option("--base-url", help="Base URL of the API (e.g. a proxy or `modelwire serve`).")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    callback=_check_base_url,
+    help="Base URL of the API (e.g. a proxy or `modelwire serve`).",
+)
 @click.option(
     "--reasoning",
     "-r",
@@ -69,6 +114,19 @@ REPL_HELP = "/reset starts over, /exit (or Ctrl-D) quits; Ctrl-C stops an answer
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the common events as JSON lines, for piping."
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Give up when the server takes longer than this to connect or to send the next part "
+    "of the answer [default: 10 to connect, 600 between parts].",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Log each request, attempt, retry wait and sign-in refresh on stderr (no secrets).",
+)
 def chat_command(
     prompt: tuple[str, ...],
     provider: str | None,
@@ -78,23 +136,22 @@ def chat_command(
     reasoning: str | None,
     instructions: str | None,
     as_json: bool,
+    timeout: float | None,
+    verbose: bool,
 ) -> int:
-    """Stream an answer to PROMPT, or to stdin when it is not a terminal; with neither, start an
-    interactive chat that keeps the conversation.
+    """Stream an answer to PROMPT; text piped on stdin comes first, as context for it (or is the
+    prompt, without PROMPT). With neither, start an interactive chat that keeps the conversation.
 
     \b
       modelwire chat "Explain SSE in one sentence"
-      git diff | modelwire chat -i "Review this diff"
+      git diff | modelwire chat "review this"
       modelwire chat --provider claude --reasoning low
       modelwire chat --json "hi" | jq -c 'select(.event == "TextDelta")'
     """
-    from ..providers.registry import provider as provider_spec
+    from ..common.errors import ModelwireError
 
-    text = " ".join(prompt).strip()
-    if not text and not sys.stdin.isatty():
-        text = sys.stdin.read().strip()
-        if not text:
-            raise click.UsageError("stdin was empty: give a prompt as an argument or on stdin")
+    provider_spec = provider_named
+    text = _prompt_text(" ".join(prompt).strip())
     if provider is not None and api is not None and api not in provider_spec(provider).apis:
         raise click.UsageError(
             f"{provider} does not serve the {api} API "
@@ -106,15 +163,52 @@ def chat_command(
     chosen_model = model or spec.default_models.get(chosen_api)
     if not chosen_model:
         raise click.UsageError(f"{chosen} has no default model for {chosen_api}: pass --model")
+    if verbose:
+        from .progress import enable_verbose_log
 
-    from ..client import Client
+        enable_verbose_log()
 
-    with Client(chosen, chosen_api, base_url=base_url) as client:  # type: ignore[arg-type]
-        session = _Session(client, chosen_model, instructions, reasoning, as_json)
+    from ..client import Client, Timeouts
+
+    timeouts = (
+        Timeouts(connect=timeout, read=timeout, write=timeout, pool=timeout) if timeout else None
+    )
+    try:
+        client = Client(chosen, chosen_api, base_url=base_url, timeout=timeouts)  # type: ignore[arg-type]
+    except ModelwireError as error:  # nothing is sent yet: the store or the arguments
+        note_if_rejected(error)
+        raise CommandFailed(error_message(error)) from None
+    with client:
+        session = _Session(client, chosen_model, instructions, reasoning, as_json, verbose)
         if text:
-            session.one_shot(text)
+            try:
+                session.one_shot(text)
+            except ModelwireError as error:
+                note_if_rejected(error)  # for `auth status`
+                raise CommandFailed(error_message(error, host=session.host)) from None
             return EXIT_OK
         return session.repl()
+
+
+def _prompt_text(question: str) -> str:
+    """The message to send: stdin (when it is not a terminal) as context, then the question.
+
+    Empty when there is neither, which starts the interactive chat."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return question
+    context = sys.stdin.buffer.read().decode("utf-8", errors="replace").strip()
+    if context and question:
+        return f"{context}\n\n{question}"
+    if not context and not question:
+        raise click.UsageError("stdin was empty: give a prompt as an argument or on stdin")
+    return context or question
+
+
+def _host(base_url: str) -> str:
+    """Where requests go, as a person names it (``api.openai.com``, ``127.0.0.1:8080``)."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(base_url).netloc or base_url
 
 
 def _choose_provider(provider: str | None, api: str | None) -> str:
@@ -133,6 +227,15 @@ def _choose_provider(provider: str | None, api: str | None) -> str:
     return candidates[0]
 
 
+class _Stopped(KeyboardInterrupt):
+    """Ctrl-C during an answer; ``partial`` is what had arrived. Still a KeyboardInterrupt, so a
+    one-shot chat ends with exit code 130 as any Ctrl-C does."""
+
+    def __init__(self, partial: Response) -> None:
+        super().__init__()
+        self.partial = partial
+
+
 class _Session:
     """One chat: the client, the settings, the way events are shown, and the history."""
 
@@ -143,10 +246,13 @@ class _Session:
         instructions: str | None,
         reasoning: str | None,
         as_json: bool,
+        verbose: bool = False,
     ) -> None:
         from .output import stderr_console, stdout_console
+        from .progress import Indicator
 
         self.client = client
+        self.host = _host(client.base_url)
         self.model = model
         self.instructions = instructions
         self.reasoning = reasoning
@@ -154,6 +260,10 @@ class _Session:
         self.out = stdout_console()
         self.err = stderr_console()
         self.history: list[Item] = []
+        # The indicator shares the console the answer is written to, and only where a person
+        # watches it (no indicator in JSON lines, on a pipe, or among --verbose log lines).
+        self.indicator = Indicator(self.out)
+        self.indicator.enabled = self.indicator.enabled and not as_json and not verbose
         self.show: Callable[[Event], None]
         if as_json:
             from ..common.serialize import event_to_dict
@@ -169,9 +279,14 @@ class _Session:
             self._end_line = printer.end_line
 
     def one_shot(self, text: str) -> None:
+        from ..common.errors import ModelwireError
         from ..common.items import Message
 
-        response = self.turn([Message(role="user", content=text)])
+        try:
+            response = self.turn([Message(role="user", content=text)])
+        except ModelwireError:
+            self._end_line()  # the error goes below what was shown of the answer
+            raise
         if not self.as_json and self.err.is_terminal:
             self.err.print(f"[dim]{self._footer(response)}[/]")
 
@@ -184,7 +299,7 @@ class _Session:
 
         self.err.print(
             f"[bold]modelwire chat[/] · {self.client.provider} · {self.client.api} · "
-            f"{self.model}\n[dim]{REPL_HELP}[/]"
+            f"{self.model}\n[dim]{REPL_HINT}[/]"
         )
         prompt_console = self.err if self.as_json else self.out
         while True:
@@ -196,40 +311,105 @@ class _Session:
             text = line.strip()
             if not text:
                 continue
-            if text in ("/exit", "/quit"):
-                return EXIT_OK
-            if text == "/reset":
-                self.history = []
-                self.err.print("[dim]conversation cleared[/]")
+            if text.startswith("//"):
+                text = text[1:]  # "//etc" sends "/etc": a message may begin with a slash
+            elif text.startswith("/"):
+                if self.command(text):
+                    return EXIT_OK
                 continue
             conversation = [*self.history, Message(role="user", content=text)]
             try:
                 response = self.turn(conversation)
-            except KeyboardInterrupt:
-                # Leaving the stream's `with` block closed the connection; the unanswered
-                # message is dropped so the next one starts clean.
+            except KeyboardInterrupt as stopped:
+                # Leaving the stream's `with` block closed the connection.
                 self._end_line()
-                self.err.print("[dim]answer stopped[/]")
+                partial = stopped.partial if isinstance(stopped, _Stopped) else None
+                self._keep_partial(conversation, partial)
                 continue
             except ModelwireError as error:
                 self._end_line()
-                show_error(error)
+                note_if_rejected(error)
+                show_error(error, host=self.host)
                 continue
             self.history = [*conversation, *response.items]
             if not self.as_json:
                 self.err.print(f"[dim]{self._footer(response)}[/]")
 
+    def command(self, line: str) -> bool:
+        """Run one of the chat's own commands; True when it is time to leave."""
+        from rich.markup import escape
+
+        name, _, argument = line.partition(" ")
+        argument = argument.strip()
+        if name in ("/exit", "/quit"):
+            return True
+        if name == "/help":
+            width = max(len(usage) for usage, _ in REPL_COMMANDS)
+            for usage, what in REPL_COMMANDS:
+                self.err.print(f"  {escape(usage.ljust(width))}  {what}", highlight=False)
+            self.err.print(
+                "  Ctrl-C stops an answer (the part shown stays in the conversation); "
+                "start a message with // to send one beginning with /",
+                highlight=False,
+            )
+        elif name == "/reset":
+            self.history = []
+            self.err.print("[dim]conversation cleared[/]")
+        elif name == "/model":
+            if argument:
+                self.model = argument
+                self.err.print(f"[dim]model: {escape(argument)} from the next answer on[/]")
+            else:
+                self.err.print(f"[dim]model: {escape(self.model)}[/]")
+        else:
+            self.err.print(
+                f"[red]unknown command {escape(name)}[/]: /help lists the commands "
+                "(start with // to send a message beginning with /)",
+                highlight=False,
+            )
+        return False
+
+    def _keep_partial(self, conversation: list[Item], partial: Response | None) -> None:
+        """An answer stopped with Ctrl-C: the text that arrived stays in the conversation,
+        marked as interrupted, so the next question can refer to it and the model knows."""
+        from ..common.items import Message
+
+        if partial is not None and partial.text.strip():
+            self.history = [
+                *conversation,
+                Message(role="assistant", content=partial.text + PARTIAL_MARK),
+            ]
+            self.err.print(
+                "[dim]answer stopped; the part shown stays in the conversation, marked as "
+                "interrupted (/reset forgets it)[/]"
+            )
+        else:
+            self.err.print("[dim]answer stopped before any text; that question was dropped[/]")
+
     def turn(self, conversation: list[Item]) -> Response:
-        """Stream one answer, showing each event as it arrives."""
-        with self.client.stream(
-            model=self.model,
-            input=conversation,
-            instructions=self.instructions,
-            reasoning=self.reasoning,  # type: ignore[arg-type]
-            options=self._options(),
-        ) as stream:
-            for event in stream:
-                self.show(event)
+        """Stream one answer, showing each event as it arrives (and an indicator until the
+        first one does)."""
+        from .progress import watching_retries
+
+        with (
+            watching_retries(self.indicator, WAITING_TEXT),
+            self.client.stream(
+                model=self.model,
+                input=conversation,
+                instructions=self.instructions,
+                reasoning=self.reasoning,  # type: ignore[arg-type]
+                options=self._options(),
+            ) as stream,
+        ):
+            self.indicator.show(WAITING_TEXT)
+            try:
+                for event in stream:
+                    self.indicator.stop()
+                    self.show(event)
+            except KeyboardInterrupt:
+                raise _Stopped(stream.response) from None
+            finally:
+                self.indicator.stop()
             response: Response = stream.response
         self._end_line()
         return response
@@ -237,7 +417,7 @@ class _Session:
     def _options(self) -> Any:
         if self.reasoning is None or self.client.api != "responses":
             return None
-        from ..providers.responses.request import ResponsesOptions
+        from ..apis.responses.request import ResponsesOptions
 
         # The Responses API streams reasoning only as summaries, and only when asked to.
         return ResponsesOptions(reasoning_summary="auto")

@@ -19,6 +19,25 @@ class CommandFailed(click.ClickException):
     exit_code = EXIT_FAILURE
 
 
-def show_error(error: BaseException) -> None:
-    """Print a modelwire error the way click prints its own (its messages carry no secrets)."""
-    click.echo(f"Error: {error}", err=True)
+def error_message(error: BaseException, *, host: str | None = None) -> str:
+    """What to tell the user about a modelwire error (its messages carry no secrets).
+
+    ``host`` is where the command was talking to: a connection failure names it. Sign-in
+    errors are raised locally (reading the store, refreshing), so they show their own message
+    without the API error's status prefix, which would call them "in-stream".
+    """
+    from ..auth.errors import LoginRequiredError, TokenRefreshError
+    from ..common.errors import APIConnectionError, StreamInterruptedError
+
+    if isinstance(error, LoginRequiredError | TokenRefreshError):
+        return error.message
+    text = str(error) or type(error).__name__
+    if isinstance(error, APIConnectionError | StreamInterruptedError) and host and host not in text:
+        verb = "talking to" if error.partial is not None else "connecting to"
+        text = f"{text} ({verb} {host})"
+    return text
+
+
+def show_error(error: BaseException, *, host: str | None = None) -> None:
+    """Print a modelwire error the way click prints its own."""
+    click.echo(f"Error: {error_message(error, host=host)}", err=True)

@@ -89,9 +89,7 @@ class Collector:
 
     def response(self) -> Response:
         completed = self._completed
-        stop_reason: StopReason | None = None
-        if completed is not None:
-            stop_reason = cast(StopReason, completed.stop_reason)
+        stop_reason: StopReason | None = completed.stop_reason if completed else None
         return Response(
             id=self.id,
             model=self.model,

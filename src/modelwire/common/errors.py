@@ -16,6 +16,22 @@ class ModelwireError(Exception):
     """Base of every error modelwire raises."""
 
 
+#: Longest provider text kept in an error's ``message``, on every API (an HTML error page or a
+#: hostile body can be megabytes; the whole body stays in ``native``).
+MAX_MESSAGE_CHARS = 1000
+
+
+def shortened(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis saying it was cut."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class InvalidJSONError(ModelwireError, ValueError):
+    """A payload is not JSON under modelwire's one parsing policy (see :mod:`modelwire.wire.json`):
+    malformed, nested too deep, or using NaN/Infinity. The message gives the reason and position,
+    never the payload's text (it may hold secrets)."""
+
+
 class ConfigurationError(ModelwireError, ValueError):
     """A bad argument or option, found locally before any request is sent."""
 
@@ -149,6 +165,65 @@ class StreamDecodeError(StreamInterruptedError):
     def __init__(self, message: str, *, offset: int, partial: Response | None = None) -> None:
         super().__init__(f"{message} (at byte {offset})", partial=partial)
         self.offset = offset
+
+
+class ErrorAfterEvents(ModelwireError):
+    """Raised by a stream mapper when one wire event holds output and then an error (a Chat
+    chunk with deltas and an ``error``): the decoder delivers ``events``, then raises ``error``.
+    Never reaches a caller of ``decode`` or of a client."""
+
+    def __init__(self, events: list[Any], error: ModelwireError) -> None:
+        super().__init__(str(error))
+        self.events = events
+        self.error = error
+
+
+class EventTooLargeError(StreamDecodeError):
+    """One server-sent event (or one line of the body) grew past ``limit`` bytes before it ended.
+
+    Raised as soon as the limit is crossed, so a body that never ends a line costs at most about
+    ``limit`` bytes of memory. ``offset`` is where the oversized event began.
+    """
+
+    limit: int
+
+    def __init__(self, message: str, *, offset: int, limit: int) -> None:
+        super().__init__(message, offset=offset)
+        self.limit = limit
+
+
+class NativeValidationError(ModelwireError):
+    """A wire payload does not fit its generated native model (``event.native``,
+    ``response.native``, ``usage.native``).
+
+    ``model`` names the model; :meth:`errors` gives pydantic's details. The message lists the
+    failing fields and pydantic's reasons, never the values (they may hold secrets).
+    """
+
+    model: str
+    #: The pydantic ``ValidationError`` itself, for callers who want all of it.
+    validation_error: Any
+
+    def __init__(self, model: str, validation_error: Any) -> None:
+        self.model = model
+        self.validation_error = validation_error
+        details = validation_error.errors(include_url=False, include_input=False)
+        count = len(details)
+        problems = [
+            f"{'.'.join(str(part) for part in d['loc']) or '<root>'}: {d['msg']}"
+            for d in details[:8]
+        ]
+        if count > len(problems):
+            problems.append(f"... and {count - len(problems)} more")
+        super().__init__(
+            f"the payload does not fit the native model {model} ({count} problem"
+            f"{'' if count == 1 else 's'}):\n  " + "\n  ".join(problems)
+        )
+
+    def errors(self) -> list[Any]:
+        """pydantic's details (``type``, ``loc``, ``msg``, ``input``, ...), one per problem."""
+        details: list[Any] = self.validation_error.errors()
+        return details
 
 
 def with_partial(error: BaseException, partial: Response) -> None:

@@ -7,10 +7,11 @@ and caches it, so the typed provider event is always one attribute away.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .items import Item, ToolCall
 from .native import validate_event
+from .response import StopReason
 from .usage import Usage
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ class Event:
     """
 
     __slots__ = ("_native", "api", "raw")
-    kind: ClassVar[str] = "event"
 
     api: str
     raw: dict[str, Any]
@@ -76,7 +76,6 @@ class Created(Event):
     """The API accepted the request and started answering."""
 
     __slots__ = ("model", "response_id")
-    kind = "created"
 
     def __init__(
         self, api: str, raw: dict[str, Any], response_id: str | None, model: str | None
@@ -92,7 +91,6 @@ class TextDelta(Event):
     """A fragment of assistant output text; ``index`` is its output item / content block."""
 
     __slots__ = ("index", "text")
-    kind = "text_delta"
 
     def __init__(self, api: str, raw: dict[str, Any], text: str, index: int) -> None:
         self.api = api
@@ -106,7 +104,6 @@ class RefusalDelta(Event):
     """A fragment of a refusal: the model declined and explains why."""
 
     __slots__ = ("index", "text")
-    kind = "refusal_delta"
 
     def __init__(self, api: str, raw: dict[str, Any], text: str, index: int) -> None:
         self.api = api
@@ -117,11 +114,11 @@ class RefusalDelta(Event):
 
 
 class ReasoningDelta(Event):
-    """A fragment of reasoning: ``kind="summary"`` (Responses summaries) or ``"content"`` (raw
-    reasoning text, Messages thinking, Chat ``reasoning_content``). ``part``: the summary part."""
+    """A fragment of reasoning: ``reasoning_kind="summary"`` (Responses summaries) or
+    ``"content"`` (raw reasoning text, Messages thinking, Chat ``reasoning_content``). ``part``:
+    the summary part."""
 
     __slots__ = ("index", "part", "reasoning_kind", "text")
-    kind = "reasoning_delta"
 
     def __init__(
         self,
@@ -145,7 +142,6 @@ class ReasoningPartAdded(Event):
     """A new reasoning summary part begins (Responses)."""
 
     __slots__ = ("index", "part")
-    kind = "reasoning_part_added"
 
     def __init__(self, api: str, raw: dict[str, Any], index: int, part: int) -> None:
         self.api = api
@@ -159,7 +155,6 @@ class ToolCallStarted(Event):
     """The model began a call to one of the caller's tools."""
 
     __slots__ = ("call_kind", "id", "index", "name")
-    kind = "tool_call_started"
 
     def __init__(
         self,
@@ -183,7 +178,6 @@ class ToolCallArgumentsDelta(Event):
     """A fragment of a tool call's arguments (JSON text; free text for custom tools)."""
 
     __slots__ = ("delta", "id", "index")
-    kind = "tool_call_arguments_delta"
 
     def __init__(self, api: str, raw: dict[str, Any], id: str, delta: str, index: int) -> None:
         self.api = api
@@ -198,7 +192,6 @@ class ToolCallDone(Event):
     """A tool call is complete; ``call`` has the parsed arguments."""
 
     __slots__ = ("call", "index")
-    kind = "tool_call_done"
 
     def __init__(self, api: str, raw: dict[str, Any], call: ToolCall, index: int) -> None:
         self.api = api
@@ -221,10 +214,10 @@ class ToolCallDone(Event):
 
 
 class HostedToolCall(Event):
-    """A tool the API runs itself changed status (``in_progress``, ``searching``, ...)."""
+    """A tool the API runs itself changed status (``in_progress``, ``searching``, ...); the
+    finished call arrives as a :class:`~modelwire.common.items.HostedToolCallItem` in ItemDone."""
 
     __slots__ = ("id", "index", "name", "status")
-    kind = "hosted_tool_call"
 
     def __init__(
         self, api: str, raw: dict[str, Any], id: str, name: str, status: str, index: int
@@ -242,7 +235,6 @@ class ItemDone(Event):
     """An output item is finished: exactly what goes back into the next request."""
 
     __slots__ = ("index", "item")
-    kind = "item_done"
 
     def __init__(self, api: str, raw: dict[str, Any], item: Item, index: int) -> None:
         self.api = api
@@ -263,7 +255,6 @@ class RateLimits(Event):
         "reset_requests",
         "reset_tokens",
     )
-    kind = "rate_limits"
 
     def __init__(
         self,
@@ -303,7 +294,6 @@ class Completed(Event):
         "stop_reason",
         "usage",
     )
-    kind = "completed"
 
     def __init__(
         self,
@@ -311,7 +301,7 @@ class Completed(Event):
         raw: dict[str, Any],
         response_id: str | None,
         usage: Usage,
-        stop_reason: str,
+        stop_reason: StopReason,
         native_stop_reason: str | None,
         final: dict[str, Any] | None = None,
         final_schema: str | None = None,
@@ -333,7 +323,6 @@ class UsageUpdate(Event):
     """Token usage reported before the end (Messages ``message_start`` / ``message_delta``)."""
 
     __slots__ = ("usage",)
-    kind = "usage"
 
     def __init__(self, api: str, raw: dict[str, Any], usage: Usage) -> None:
         self.api = api
@@ -348,7 +337,6 @@ class NativeOnly(Event):
     Emitted only when decoding with ``native_only=True``; ``type`` is its wire name."""
 
     __slots__ = ("type",)
-    kind = "native_only"
 
     def __init__(self, api: str, raw: dict[str, Any], type: str) -> None:
         self.api = api
@@ -361,7 +349,6 @@ class Unknown(Event):
     """A wire event the schemas do not know. ``native`` is its raw JSON; the stream goes on."""
 
     __slots__ = ("type",)
-    kind = "unknown"
 
     def __init__(self, api: str, raw: dict[str, Any], type: str) -> None:
         self.api = api

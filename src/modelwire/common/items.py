@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 Role: TypeAlias = Literal["user", "assistant", "system", "developer"]
-Api: TypeAlias = Literal["responses", "chat", "messages"]
+#: The built-in wire APIs (a runtime-registered API uses its own name).
+ApiName: TypeAlias = Literal["responses", "chat", "messages"]
 
 
 @dataclass(slots=True)
@@ -53,7 +54,7 @@ class Message:
     role: Role
     content: str | list[ContentPart]
     id: str | None = None
-    api: Api | None = None
+    api: ApiName | None = None
     native: dict[str, Any] | None = None
     type: Literal["message"] = "message"
 
@@ -79,7 +80,7 @@ class Reasoning:
     encrypted_content: str | None = None
     redacted_data: str | None = None
     id: str | None = None
-    api: Api | None = None
+    api: ApiName | None = None
     native: dict[str, Any] | None = None
     type: Literal["reasoning"] = "reasoning"
 
@@ -109,7 +110,7 @@ class ToolCall:
     arguments_error: str | None = None
     kind: Literal["function", "custom"] = "function"
     item_id: str | None = None
-    api: Api | None = None
+    api: ApiName | None = None
     native: dict[str, Any] | None = None
     type: Literal["tool_call"] = "tool_call"
 
@@ -126,7 +127,7 @@ class ToolResult:
 
 
 @dataclass(slots=True)
-class HostedToolCall:
+class HostedToolCallItem:
     """A tool the API ran itself (web search, file search, code interpreter, MCP, server tools).
 
     ``name`` is the tool (``web_search``, ``file_search``, ``code_interpreter``, ``mcp``, or a
@@ -139,9 +140,9 @@ class HostedToolCall:
     status: str | None = None
     input: dict[str, Any] | None = None
     result: Any = None
-    api: Api | None = None
+    api: ApiName | None = None
     native: dict[str, Any] | None = None
     type: Literal["hosted_tool_call"] = "hosted_tool_call"
 
 
-Item: TypeAlias = Message | Reasoning | ToolCall | ToolResult | HostedToolCall
+Item: TypeAlias = Message | Reasoning | ToolCall | ToolResult | HostedToolCallItem

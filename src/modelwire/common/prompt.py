@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, Required, TypeAlias, TypedDict, Unpack
 
 from .errors import ConfigurationError
 from .items import Item, Message
@@ -11,6 +11,30 @@ from .tools import Tool, ToolLike, as_tool
 
 ToolChoice: TypeAlias = Literal["auto", "required", "none"] | str
 Effort: TypeAlias = Literal["minimal", "low", "medium", "high"]
+
+
+class PromptArgs(TypedDict, total=False):
+    """What to ask, as the call arguments give it (the prompt half of ``CallArgs``).
+
+    ``input`` is a string (one user message) or items (history: messages, tool calls and results,
+    reasoning from earlier turns: the ``items`` of a previous Response, from any API). ``tools``
+    are Tool objects, ``{"name", "description", "parameters"}`` dicts, pydantic models or typed
+    functions. ``tool_choice`` is ``"auto"``, ``"required"``, ``"none"`` or a tool's name.
+    ``reasoning`` asks for reasoning effort on any API; ``output_schema`` for JSON output matching
+    a JSON schema (or a pydantic model). ``model`` None: the provider's default for the API.
+    """
+
+    model: str | None
+    input: Required[str | Item | list[Item]]
+    instructions: str | None
+    tools: list[ToolLike] | None
+    tool_choice: ToolChoice | None
+    parallel_tool_calls: bool | None
+    max_output_tokens: int | None
+    temperature: float | None
+    stop: str | list[str] | None
+    reasoning: Effort | None
+    output_schema: dict[str, Any] | type | None
 
 
 @dataclass(slots=True)
@@ -37,21 +61,15 @@ class Prompt:
     output_schema_name: str = "output"
 
     @classmethod
-    def build(
-        cls,
-        *,
-        model: str,
-        input: str | Item | list[Item],
-        instructions: str | None = None,
-        tools: list[ToolLike] | None = None,
-        tool_choice: ToolChoice | None = None,
-        parallel_tool_calls: bool | None = None,
-        max_output_tokens: int | None = None,
-        temperature: float | None = None,
-        stop: str | list[str] | None = None,
-        reasoning: Effort | None = None,
-        output_schema: dict[str, Any] | type | None = None,
-    ) -> Prompt:
+    def build(cls, **args: Unpack[PromptArgs]) -> Prompt:
+        """A Prompt from the call arguments; ConfigurationError when they do not fit together."""
+        model = args.get("model")
+        input = args["input"]
+        output_schema = args.get("output_schema")
+        tools = args.get("tools")
+        tool_choice = args.get("tool_choice")
+        max_output_tokens = args.get("max_output_tokens")
+        stop = args.get("stop")
         if not model:
             raise ConfigurationError("model is required (for example model='gpt-5.1')")
         if isinstance(input, str):
@@ -85,14 +103,14 @@ class Prompt:
         return cls(
             model=model,
             input=items,
-            instructions=instructions,
+            instructions=args.get("instructions"),
             tools=defined,
             tool_choice=tool_choice,
-            parallel_tool_calls=parallel_tool_calls,
+            parallel_tool_calls=args.get("parallel_tool_calls"),
             max_output_tokens=max_output_tokens,
-            temperature=temperature,
+            temperature=args.get("temperature"),
             stop=[stop] if isinstance(stop, str) else list(stop or []),
-            reasoning=reasoning,
+            reasoning=args.get("reasoning"),
             output_schema=schema,
             output_schema_name=schema_name,
         )

@@ -1,6 +1,6 @@
 """The default model: a small deterministic "echo" that answers any request of the three APIs.
 
-Each API's request is first read into a neutral :class:`RequestView` (last user text, tool
+Each API's module reads its request into a neutral :class:`RequestView` (last user text, tool
 results, tools, reasoning and output settings), then :func:`answer` turns the view into a
 :class:`~modelwire.testing.script.Script`:
 
@@ -328,7 +328,7 @@ def count_input_tokens(*values: Any) -> int:
     return max(total, 1)
 
 
-def _text_of(content: Any, text_types: Sequence[str]) -> str:
+def text_of(content: Any, text_types: Sequence[str]) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
@@ -339,158 +339,3 @@ def _text_of(content: Any, text_types: Sequence[str]) -> str:
         ]
         return "\n".join(texts)
     return ""
-
-
-def view_responses(body: Mapping[str, Any]) -> RequestView:
-    view = RequestView()
-    raw_input = body.get("input")
-    items: list[Any] = [raw_input] if isinstance(raw_input, str) else list(raw_input or [])
-    names: dict[str, str] = {}
-    trailing_outputs: list[tuple[str, str]] = []
-    for item in items:
-        if isinstance(item, str):
-            view.last_user_text, trailing_outputs = item, []
-            continue
-        if not isinstance(item, Mapping):
-            continue
-        kind = item.get("type", "message")
-        if kind == "message" and item.get("role") == "user":
-            view.last_user_text = _text_of(item.get("content"), ("input_text",))
-            trailing_outputs = []
-        elif kind in ("function_call", "custom_tool_call"):
-            names[str(item.get("call_id"))] = str(item.get("name"))
-        elif kind in ("function_call_output", "custom_tool_call_output"):
-            output = item.get("output")
-            text = output if isinstance(output, str) else _text_of(output, ("input_text",))
-            trailing_outputs.append((names.get(str(item.get("call_id")), "tool"), text))
-    last = items[-1] if items else None
-    if isinstance(last, Mapping) and last.get("type") in (
-        "function_call_output",
-        "custom_tool_call_output",
-    ):
-        view.tool_results = trailing_outputs
-    for tool in body.get("tools") or []:
-        kind = tool.get("type")
-        if kind == "function":
-            view.tools.append(ToolSpec(str(tool["name"]), tool.get("parameters") or {}))
-        elif isinstance(kind, str) and kind.startswith("web_search"):
-            view.web_search = True
-    choice = body.get("tool_choice")
-    if choice == "none":
-        view.tool_choice_none = True
-    elif choice == "required":
-        view.tool_required = True
-    elif isinstance(choice, Mapping):
-        if choice.get("type") == "function":
-            view.forced_tool = str(choice.get("name"))
-        elif choice.get("type") == "allowed_tools":
-            view.allowed_tools = {str(t.get("name")) for t in choice.get("tools") or []}
-            view.tool_required = choice.get("mode") == "required"
-    view.parallel_tool_calls = body.get("parallel_tool_calls") is not False
-    reasoning = body.get("reasoning")
-    view.reasoning = isinstance(reasoning, Mapping) and reasoning.get("effort") != "none"
-    text_format = (body.get("text") or {}).get("format") or {}
-    if text_format.get("type") == "json_schema":
-        view.output_schema = text_format.get("schema") or {}
-    view.json_mode = text_format.get("type") == "json_object"
-    view.input_tokens = count_input_tokens(body.get("instructions"), raw_input, body.get("tools"))
-    view.max_output_tokens = body.get("max_output_tokens")
-    return view
-
-
-def view_chat(body: Mapping[str, Any]) -> RequestView:
-    view = RequestView()
-    messages = [m for m in body.get("messages") or [] if isinstance(m, Mapping)]
-    names: dict[str, str] = {}
-    trailing: list[tuple[str, str]] = []
-    for message in messages:
-        role = message.get("role")
-        if role == "user":
-            view.last_user_text = _text_of(message.get("content"), ("text",))
-            trailing = []
-        elif role == "assistant":
-            trailing = []
-            for call in message.get("tool_calls") or []:
-                function = call.get("function") or call.get("custom") or {}
-                names[str(call.get("id"))] = str(function.get("name"))
-        elif role == "tool":
-            text = _text_of(message.get("content"), ("text",))
-            trailing.append((names.get(str(message.get("tool_call_id")), "tool"), text))
-    if messages and messages[-1].get("role") == "tool":
-        view.tool_results = trailing
-    for tool in body.get("tools") or []:
-        if tool.get("type") == "function":
-            function = tool.get("function") or {}
-            view.tools.append(ToolSpec(str(function.get("name")), function.get("parameters") or {}))
-    choice = body.get("tool_choice")
-    if choice == "none":
-        view.tool_choice_none = True
-    elif choice == "required":
-        view.tool_required = True
-    elif isinstance(choice, Mapping):
-        if choice.get("type") == "function":
-            view.forced_tool = str((choice.get("function") or {}).get("name"))
-        elif choice.get("type") == "allowed_tools":
-            allowed = choice.get("allowed_tools") or {}
-            view.allowed_tools = {
-                str((t.get("function") or {}).get("name")) for t in allowed.get("tools") or []
-            }
-            view.tool_required = allowed.get("mode") == "required"
-    view.parallel_tool_calls = body.get("parallel_tool_calls") is not False
-    effort = body.get("reasoning_effort")
-    view.reasoning = effort is not None and effort != "none"
-    response_format = body.get("response_format") or {}
-    if response_format.get("type") == "json_schema":
-        view.output_schema = (response_format.get("json_schema") or {}).get("schema") or {}
-    view.json_mode = response_format.get("type") == "json_object"
-    view.input_tokens = count_input_tokens(messages, body.get("tools"))
-    limit = body.get("max_completion_tokens")
-    view.max_output_tokens = limit if limit is not None else body.get("max_tokens")
-    return view
-
-
-def view_messages(body: Mapping[str, Any]) -> RequestView:
-    view = RequestView()
-    messages = [m for m in body.get("messages") or [] if isinstance(m, Mapping)]
-    names: dict[str, str] = {}
-    for message in messages:
-        content = message.get("content")
-        blocks = content if isinstance(content, list) else []
-        if message.get("role") == "assistant":
-            for block in blocks:
-                if isinstance(block, Mapping) and block.get("type") == "tool_use":
-                    names[str(block.get("id"))] = str(block.get("name"))
-            continue
-        if message.get("role") != "user":
-            continue
-        results = [b for b in blocks if isinstance(b, Mapping) and b.get("type") == "tool_result"]
-        view.tool_results = [
-            (
-                names.get(str(block.get("tool_use_id")), "tool"),
-                _text_of(block.get("content"), ("text",)),
-            )
-            for block in results
-        ]
-        text = _text_of(content, ("text",))
-        if text or not results:
-            view.last_user_text = text
-    for tool in body.get("tools") or []:
-        kind = tool.get("type")
-        if kind in (None, "custom"):
-            view.tools.append(ToolSpec(str(tool.get("name")), tool.get("input_schema") or {}))
-        elif isinstance(kind, str) and kind.startswith("web_search"):
-            view.web_search = True
-    choice = body.get("tool_choice") or {}
-    view.tool_choice_none = choice.get("type") == "none"
-    view.tool_required = choice.get("type") == "any"
-    if choice.get("type") == "tool":
-        view.forced_tool = str(choice.get("name"))
-    view.parallel_tool_calls = not choice.get("disable_parallel_tool_use", False)
-    thinking = body.get("thinking") or {}
-    view.reasoning = thinking.get("type") in ("enabled", "adaptive")
-    output_format = (body.get("output_config") or {}).get("format") or body.get("output_format")
-    if isinstance(output_format, Mapping) and output_format.get("type") == "json_schema":
-        view.output_schema = output_format.get("schema") or {}
-    view.input_tokens = count_input_tokens(body.get("system"), messages, body.get("tools"))
-    view.max_output_tokens = body.get("max_tokens")
-    return view

@@ -13,7 +13,7 @@ authentication and validation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 #: The in-stream error kinds, named as Anthropic names them; each API renders its own shape.
 StreamErrorKind: TypeAlias = Literal[
@@ -86,6 +86,21 @@ Effect: TypeAlias = (
 )
 
 MALFORMED_LINE = b'data{"type": "truncated by a proxy"\n\n'
+STREAM_ERROR_KINDS: tuple[str, ...] = get_args(StreamErrorKind)
+RESPONSES_FAILURE_EVENTS = ("response.failed", "error")
+
+
+def _non_negative(name: str, value: float) -> None:
+    if not value >= 0:  # also refuses NaN
+        raise ValueError(f"{name} must be zero or more, not {value!r}")
+
+
+def replaces_answer(effect: Effect) -> bool:
+    """Whether an effect happens instead of an answer (or before its headers), so it cannot ride
+    on a script: status, reset, expired token, a stall before the headers."""
+    return isinstance(effect, StatusEffect | ResetEffect | ExpireTokenEffect) or (
+        isinstance(effect, StallEffect) and effect.after_events is None
+    )
 
 
 @dataclass(frozen=True)
@@ -110,6 +125,12 @@ class Fault:
         ``retry_after`` sets ``retry-after`` (seconds), ``retry_after_ms`` sets ``retry-after-ms``,
         ``should_retry`` sets ``x-should-retry``. ``body`` replaces the error body outright.
         """
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError(f"Fault.status takes an HTTP error status (400-599), not {status!r}")
+        if retry_after is not None:
+            _non_negative("retry_after", retry_after)
+        if retry_after_ms is not None:
+            _non_negative("retry_after_ms", retry_after_ms)
         return cls(
             (StatusEffect(status, retry_after, retry_after_ms, should_retry, body, message),)
         )
@@ -129,11 +150,15 @@ class Fault:
     @classmethod
     def stall(cls, seconds: float, *, after_events: int | None = 0) -> Fault:
         """No bytes for ``seconds``: after ``after_events`` events, or before the headers (None)."""
+        _non_negative("seconds", seconds)
+        if after_events is not None:
+            _non_negative("after_events", after_events)
         return cls((StallEffect(seconds, after_events),))
 
     @classmethod
     def drip(cls, delay: float) -> Fault:
         """Wait ``delay`` seconds between stream events."""
+        _non_negative("delay", delay)
         return cls((DripEffect(delay),))
 
     @classmethod
@@ -142,6 +167,7 @@ class Fault:
 
         For a non-streaming answer the connection drops half-way through the JSON body.
         """
+        _non_negative("events", events)
         return cls((DisconnectEffect(events),))
 
     @classmethod
@@ -169,6 +195,16 @@ class Fault:
         Chat: a ``data: {"error": ...}`` chunk. A non-streaming request gets the matching HTTP
         error instead (529 for overloaded on Messages, 500/503/429 elsewhere).
         """
+        if kind not in STREAM_ERROR_KINDS:
+            raise ValueError(
+                f"unknown stream error kind {kind!r}: expected one of "
+                + ", ".join(STREAM_ERROR_KINDS)
+            )
+        if responses_event not in RESPONSES_FAILURE_EVENTS:
+            raise ValueError(
+                f"responses_event must be 'response.failed' or 'error', not {responses_event!r}"
+            )
+        _non_negative("after_events", after_events)
         return cls((StreamErrorEffect(kind, after_events, message, responses_event),))
 
     def __add__(self, other: Fault) -> Fault:

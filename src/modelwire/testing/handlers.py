@@ -1,4 +1,5 @@
-"""What every route handler shares: recording the request, answering JSON, queued early faults."""
+"""What every route handler shares: reading and recording the request (within the body limit),
+answering JSON, queued early faults."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from .delivery import ConnectionRegistry, JSONAnswer
-from .faults import ExpireTokenEffect, Fault, ResetEffect, StallEffect, StatusEffect
+from .faults import Fault, ResetEffect, StallEffect, StatusEffect, replaces_answer
 from .recording import RecordedHeaders, RecordedRequest
+from .rendering import dumps
 from .state import Answer, ServerState
-from .wire.common import dumps
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,30 @@ class Refusal:
     body: Any
 
 
+class BodyTooLarge(Exception):
+    """The request body is above the server's limit; ``record`` is the request, body dropped."""
+
+    def __init__(self, record: RecordedRequest, limit: int) -> None:
+        super().__init__(f"request body above {limit} bytes")
+        self.record = record
+        self.limit = limit
+
+
+class ClientGone(Exception):
+    """The client hung up before its request body was complete."""
+
+    @staticmethod
+    def answer() -> Response:
+        return _NoAnswer()
+
+
+class _NoAnswer(Response):
+    """Nothing to send: the client has already left."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+
 def has_reset(answer: Answer) -> bool:
     return isinstance(answer, Fault) and any(isinstance(e, ResetEffect) for e in answer.effects)
 
@@ -33,9 +60,7 @@ def has_reset(answer: Answer) -> bool:
 def is_early_fault(answer: Answer) -> bool:
     """A fault that replaces the answer (status, expired token) or delays the headers."""
     return isinstance(answer, Fault) and any(
-        isinstance(e, StatusEffect | ExpireTokenEffect)
-        or (isinstance(e, StallEffect) and e.after_events is None)
-        for e in answer.effects
+        replaces_answer(e) and not isinstance(e, ResetEffect) for e in answer.effects
     )
 
 
@@ -64,14 +89,36 @@ class Handlers:
         self.state = state
         self.connections = connections
 
+    async def _read_body(self, request: Request, route: str | None) -> bytes:
+        """The whole body, or :class:`BodyTooLarge` / :class:`ClientGone`: a body is never kept
+        past the limit (a declared length above it is refused before a byte is read)."""
+        limit = self.state.max_request_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise BodyTooLarge(self._recorded(request, route, b""), limit)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge(self._recorded(request, route, b""), limit)
+                chunks.append(chunk)
+        except ClientDisconnect:
+            raise ClientGone from None
+        return b"".join(chunks)
+
     async def record(self, request: Request, route: str | None) -> RecordedRequest:
-        body = await request.body()
+        """Read the request and record it (raises :class:`BodyTooLarge`, :class:`ClientGone`)."""
+        return self._recorded(request, route, await self._read_body(request, route))
+
+    def _recorded(self, request: Request, route: str | None, body: bytes) -> RecordedRequest:
         parsed: Any = None
         form: dict[str, str] | None = None
         if body:
             try:
                 parsed = json.loads(body)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
                 parsed = None
             if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
                 form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))

@@ -32,7 +32,6 @@ from .faults import ExpireTokenEffect, Fault, StatusEffect
 from .handlers import Handlers, Refusal, has_reset, headers_delay, is_early_fault, retry_headers
 from .recording import RecordedRequest
 from .script import Script, WireJSON
-from .state import Route
 
 _REFRESH_MESSAGES = {
     "refresh_token_reused": (
@@ -55,7 +54,7 @@ _GRANT_FIELDS: dict[OAuthProvider, dict[str, tuple[str, ...]]] = {
         "refresh_token": ("refresh_token", "client_id"),
     },
 }
-_TOKEN_ROUTES: dict[OAuthProvider, Route] = {"chatgpt": "chatgpt-token", "claude": "claude-token"}
+_TOKEN_ROUTES: dict[OAuthProvider, str] = {"chatgpt": "chatgpt-token", "claude": "claude-token"}
 _ERROR_SHAPES: dict[OAuthProvider, ErrorShape] = {
     "chatgpt": "chatgpt-token",
     "claude": "claude-token",

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
-from .faults import Fault
+from .faults import Fault, replaces_answer
 
 #: Why a turn ended, in neutral terms; each API renders its own word for it.
 StopReason: TypeAlias = Literal["end_turn", "tool_use", "max_tokens", "refusal"]
@@ -183,7 +183,21 @@ class Script:
         return Script(self.parts, reason, self.exact, self.faults)
 
     def with_faults(self, *faults: Fault) -> Script:
-        """The same answer, delivered with stream faults (drip, stall, disconnect, ...)."""
+        """The same answer, delivered with stream faults (drip, stall, disconnect, ...).
+
+        A fault that replaces the answer (status, reset, expired token, a stall before the
+        headers) cannot be delivered with one: queue it on its own, before the script.
+        """
+        for fault in faults:
+            if not isinstance(fault, Fault):
+                raise TypeError(f"with_faults() takes Fault values, not {fault!r}")
+            early = [effect for effect in fault.effects if replaces_answer(effect)]
+            if early:
+                raise ValueError(
+                    f"{type(early[0]).__name__} happens instead of an answer, so a script cannot "
+                    "carry it: queue the fault on its own before the script, e.g. "
+                    "server.queue(route, Fault.status(429), Script.text(...))"
+                )
         return Script(self.parts, self.stop, self.exact, self.faults + faults)
 
     @property

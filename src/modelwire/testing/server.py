@@ -29,6 +29,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from . import apis
 from .app import create_app
 from .auth import (
     CHATGPT_CLIENT_ID,
@@ -44,7 +45,7 @@ from .delivery import ConnectionRegistry
 from .faults import Fault
 from .recording import RecordedRequest
 from .script import Script
-from .state import Answer, Route, ServerState
+from .state import DEFAULT_MAX_REQUEST_BYTES, TOKEN_ROUTES, Answer, Route, ServerState
 
 Provider: TypeAlias = Literal["openai", "anthropic", "chatgpt", "claude"]
 
@@ -136,7 +137,8 @@ class FakeServer:
 
     ``api_keys``: the API keys accepted (default: any key that looks real). ``identity``: the user
     both OAuth servers sign in. ``access_token_ttl`` / ``claude_access_token_ttl``: lifetimes of
-    the access tokens issued (seconds).
+    the access tokens issued (seconds). ``max_request_bytes``: the largest request body taken
+    (larger ones get the API's 413; default 32 MiB).
     """
 
     def __init__(
@@ -150,9 +152,12 @@ class FakeServer:
         claude_client_id: str = CLAUDE_CLIENT_ID,
         access_token_ttl: float = 3600.0,
         claude_access_token_ttl: float = 28800.0,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(f"FakeServer binds loopback addresses only, not {host!r}")
+        if max_request_bytes < 1:
+            raise ValueError(f"max_request_bytes must be positive, not {max_request_bytes!r}")
         self.host = host
         self._requested_port = port
         self.port = port
@@ -163,6 +168,8 @@ class FakeServer:
             claude_client_id=claude_client_id,
             chatgpt_access_ttl=access_token_ttl,
             claude_access_ttl=claude_access_token_ttl,
+            routes=[*(api.name for api in apis.EMULATED_APIS), *TOKEN_ROUTES],
+            max_request_bytes=max_request_bytes,
         )
         self._connections = ConnectionRegistry()
         self._server: _Uvicorn | None = None
@@ -295,11 +302,16 @@ class FakeServer:
 
     # -- scripting -------------------------------------------------------------------------------
 
+    @property
+    def routes(self) -> tuple[str, ...]:
+        """Where answers can be queued: every emulated API's route, then the token endpoints."""
+        return self._state.routes
+
     def queue(self, route: Route, *answers: Answer) -> None:
         """Queue answers for the next requests of ``route``, one each, in order.
 
         ``route``: ``"responses"``, ``"chat"``, ``"messages"``, ``"chatgpt"``, ``"chatgpt-token"``
-        or ``"claude-token"``. An answer is a :class:`Script` or a :class:`Fault`.
+        or ``"claude-token"`` (:attr:`routes`). An answer is a :class:`Script` or a :class:`Fault`.
         """
         self._state.queue(route, answers)
 

@@ -1,1 +1,1 @@
-"""Transport: HTTP over httpx2 with retries, timeouts and rate-limit headers."""
+"""Transport: the call flow (retries, refresh, deadline, what is delivered) and retry rules."""

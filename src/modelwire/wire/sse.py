@@ -3,6 +3,11 @@
 Bytes may be split anywhere: inside a UTF-8 character, inside ``\\r\\n``, inside a field name.
 Lines end with ``\\n``, ``\\r\\n`` or ``\\r``; a frame is dispatched at a blank line. ``data``
 values stay bytes (the JSON parser takes bytes), so nothing is decoded twice.
+
+No event and no line may grow past ``max_event_bytes`` (default :data:`MAX_EVENT_BYTES`): the
+limit is checked as bytes arrive, so a body that never ends a line fails with
+:class:`~modelwire.common.errors.EventTooLargeError` after about that many bytes, instead of
+buffering without end.
 """
 
 from __future__ import annotations
@@ -11,7 +16,14 @@ import re
 from functools import partial
 from typing import NamedTuple
 
-from ..common.errors import StreamDecodeError
+from ..common.errors import EventTooLargeError, StreamDecodeError
+
+#: The default cap on one event's data (or one line), in bytes. The largest real events are the
+#: Responses API's final ones, which repeat the whole answer: a 128k-token answer is about half a
+#: megabyte, a generated image repeated in base64 a few megabytes (a large PNG, 20 MB). 64 MiB is
+#: ten times the largest seen, and keeps the worst case (the event, its join and its parse) to
+#: a few hundred megabytes of memory.
+MAX_EVENT_BYTES = 64 * 1024 * 1024
 
 _BOM = b"\xef\xbb\xbf"
 _KNOWN_FIELDS = frozenset((b"data", b"event", b"id", b"retry"))
@@ -38,19 +50,27 @@ class SSEDecoder:
     __slots__ = (
         "_consumed",
         "_data",
+        "_data_size",
         "_event",
         "_frame_offset",
         "_names",
         "_pending",
         "_pending_error",
+        "_pending_size",
         "_skip_lf",
         "_started",
         "last_event_id",
+        "max_event_bytes",
         "retry",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        if max_event_bytes < 1:
+            raise ValueError(f"max_event_bytes must be at least 1, not {max_event_bytes}")
+        self.max_event_bytes = max_event_bytes
         self._pending: list[bytes] = []  # bytes after the last line end, not yet decoded
+        self._pending_size = 0  # their total length
+        self._data_size = 0  # total length of ``_data``
         self._consumed = 0  # absolute offset of the first pending byte
         self._started = False  # BOM check done
         self._skip_lf = False  # the previous chunk ended in "\r": a leading "\n" belongs to it
@@ -80,11 +100,15 @@ class SSEDecoder:
             # arriving in many chunks is joined once, not once per chunk).
             if chunk:
                 self._pending.append(chunk)
+                self._pending_size += len(chunk)
+                if self._pending_size + self._data_size > self.max_event_bytes:
+                    raise self._too_large()
             return []
         if self._pending:
             self._pending.append(chunk)
             buffer = b"".join(self._pending)
             self._pending.clear()
+            self._pending_size = 0
             end += len(buffer) - len(chunk)
         else:
             buffer = chunk
@@ -92,6 +116,7 @@ class SSEDecoder:
         rest = buffer[end + 1 :]
         if rest:
             self._pending.append(rest)
+            self._pending_size = len(rest)
         # A final "\r" may be the first half of "\r\n" split across chunks.
         self._skip_lf = buffer[end] == 0x0D and not rest
         offset = self._consumed
@@ -99,12 +124,39 @@ class SSEDecoder:
         frames: list[SSEFrame] = []
         try:
             self._decode_block(block, offset, frames)
+            if len(block) > self.max_event_bytes:
+                # Only a block this long can hold an oversized frame or line.
+                self._check_sizes(frames)
+            if self._pending_size + self._data_size > self.max_event_bytes:
+                raise self._too_large()
         except StreamDecodeError as error:
             if not frames:
                 raise
             # The frames completed before the bad line are delivered; the error comes next.
             self._pending_error = error
         return frames
+
+    def _too_large(self, offset: int | None = None) -> EventTooLargeError:
+        """The error for an event or line past the limit; the buffers are dropped (the stream is
+        over, and holding them is what the limit prevents)."""
+        if offset is None:
+            offset = self._frame_offset if self._data else self._consumed
+        self._pending.clear()
+        self._data.clear()
+        self._pending_size = self._data_size = 0
+        return EventTooLargeError(
+            f"a server-sent event or line is larger than max_event_bytes "
+            f"({self.max_event_bytes} bytes)",
+            offset=offset,
+            limit=self.max_event_bytes,
+        )
+
+    def _check_sizes(self, frames: list[SSEFrame]) -> None:
+        limit = self.max_event_bytes
+        for index, frame in enumerate(frames):
+            if len(frame.data) > limit:
+                del frames[index:]  # the frames before it are delivered, then the error
+                raise self._too_large(frame.offset)
 
     def _raise_pending(self) -> None:
         error = self._pending_error
@@ -148,9 +200,11 @@ class SSEDecoder:
     def _strip_bom(self, chunk: bytes) -> bytes:
         head = b"".join(self._pending) + chunk
         self._pending.clear()
+        self._pending_size = 0
         if len(head) < len(_BOM) and _BOM.startswith(head):
             if head:
                 self._pending.append(head)
+                self._pending_size = len(head)
             return b""
         self._started = True
         if head.startswith(_BOM):
@@ -169,6 +223,7 @@ class SSEDecoder:
                     joined = data[0] if len(data) == 1 else b"\n".join(data)
                     frames.append(_frame((self._event, joined, self._frame_offset)))
                     data.clear()
+                    self._data_size = 0
                 self._event = None
                 continue
             if line.startswith(b"data:"):
@@ -179,6 +234,9 @@ class SSEDecoder:
                     self._frame_offset = offset + position
                 # One slice, not two: long data lines (a whole answer) are copied once.
                 data.append(line[6:] if line[5:6] == b" " else line[5:])
+                self._data_size += len(line) - 4  # the value and the newline joining it
+                if self._data_size > self.max_event_bytes:
+                    raise self._too_large()
             elif line.startswith(b"event:"):
                 value = line[6:]
                 self._event = (value[1:] if value.startswith(b" ") else value).decode(
@@ -204,6 +262,10 @@ class SSEDecoder:
             if not self._data:
                 self._frame_offset = offset + position
             self._data.append(value if colon else b"")
+            # Counted with its line end: a frame of empty data lines must not grow without end.
+            self._data_size += len(value) + 1
+            if self._data_size > self.max_event_bytes:
+                raise self._too_large()
         elif name == b"event":
             self._event = value.decode("utf-8", "replace")
         elif name == b"id":
@@ -223,12 +285,14 @@ class SSEDecoder:
             # A last line without its terminator.
             tail = b"".join(self._pending)
             self._pending.clear()
+            self._pending_size = 0
             offset = self._consumed
             self._consumed += len(tail)
             frames = self._lines(tail + b"\n", offset, [])
         if self._data:
             pending = b"\n".join(self._data)
             self._data.clear()
+            self._data_size = 0
             if pending.strip() == b"[DONE]":
                 # Some OpenAI-compatible servers end with "data: [DONE]" and no blank line.
                 frames.append(SSEFrame(self._event, pending, self._frame_offset))
@@ -242,4 +306,4 @@ class SSEDecoder:
     @property
     def position(self) -> int:
         """Bytes consumed so far."""
-        return self._consumed + sum(map(len, self._pending))
+        return self._consumed + self._pending_size

@@ -1,0 +1,274 @@
+"""The non-streaming path: a whole JSON body -> ``modelwire.bodies.decode_body`` (a Response), next
+to each official SDK parsing the same bytes into its own response model (``model_validate_json``).
+
+For each API, a small body (one short answer) and a large one (long text, reasoning, 200 tool
+calls: some hundreds of kilobytes). ``decode_body`` builds the whole Response (text, reasoning,
+tool calls with parsed arguments, usage, items); its ``native`` model is validated only when asked
+for, as on the stream path. Both sides are timed in interleaved batches so that they meet the same
+load on a shared machine; the fastest batch of each counts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from modelwire.bodies import decode_body
+
+CREATED = 1767225600
+
+
+def _batch_size(work: Callable[[], Any]) -> int:
+    """Calls per timed batch: enough for a batch to last a few milliseconds."""
+    work()  # warm up: imports, caches
+    count = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(count):
+            work()
+        if time.perf_counter() - start > 0.005:
+            return count
+        count *= 2
+
+
+def side_by_side(
+    ours: Callable[[], Any], theirs: Callable[[], Any], budget: float
+) -> tuple[float, float]:
+    """Seconds per call of each: the fastest batch of each, batches interleaved."""
+    counts = (_batch_size(ours), _batch_size(theirs))
+    best = [float("inf"), float("inf")]
+    deadline = time.perf_counter() + budget
+    while time.perf_counter() < deadline or best[1] == float("inf"):
+        for side, (work, count) in enumerate(zip((ours, theirs), counts, strict=True)):
+            start = time.perf_counter()
+            for _ in range(count):
+                work()
+            best[side] = min(best[side], (time.perf_counter() - start) / count)
+    return best[0], best[1]
+
+
+# ---------------------------------------------------------------------- bodies
+
+
+def _sentence(i: int) -> str:
+    return f"Sentence {i} of the answer says something about the weather in city number {i}. "
+
+
+def responses_body(paragraphs: int, calls: int) -> dict[str, Any]:
+    text = "".join(_sentence(i) for i in range(paragraphs))
+    summaries = [
+        {"type": "summary_text", "text": f"**Step {i}**\n\n" + _sentence(i) * 4}
+        for i in range(max(1, paragraphs // 40))
+    ]
+    annotations = [
+        {
+            "type": "url_citation",
+            "start_index": i,
+            "end_index": i + 10,
+            "title": f"Source {i}",
+            "url": f"https://example.org/{i}",
+        }
+        for i in range(min(50, paragraphs))
+    ]
+    output: list[dict[str, Any]] = [
+        {
+            "id": "rs_1",
+            "type": "reasoning",
+            "encrypted_content": "gAAAAAB" + "x" * 400,
+            "summary": summaries,
+        },
+        {
+            "id": "msg_1",
+            "type": "message",
+            "status": "completed",
+            "role": "assistant",
+            "content": [
+                {"type": "output_text", "text": text, "annotations": annotations, "logprobs": []}
+            ],
+        },
+    ]
+    output += [
+        {
+            "id": f"fc_{i}",
+            "type": "function_call",
+            "status": "completed",
+            "call_id": f"call_{i}",
+            "name": "get_weather",
+            "arguments": json.dumps({"city": f"City {i}", "days": i, "units": "metric"}),
+        }
+        for i in range(calls)
+    ]
+    return {
+        "id": "resp_measure",
+        "object": "response",
+        "created_at": CREATED,
+        "status": "completed",
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "model": "gpt-5-2025-08-07",
+        "output": output,
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": "medium", "summary": "detailed"},
+        "store": False,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": {
+            "input_tokens": 1200,
+            "input_tokens_details": {"cached_tokens": 1024, "cache_write_tokens": 0},
+            "output_tokens": 900,
+            "output_tokens_details": {"reasoning_tokens": 300},
+            "total_tokens": 2100,
+        },
+        "metadata": {},
+    }
+
+
+def chat_body(paragraphs: int, calls: int) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": "".join(_sentence(i) for i in range(paragraphs)),
+        "refusal": None,
+        "annotations": [],
+    }
+    if calls:
+        message["tool_calls"] = [
+            {
+                "id": f"call_{i}",
+                "type": "function",
+                "function": {
+                    "name": "get_weather",
+                    "arguments": json.dumps({"city": f"City {i}", "days": i, "units": "metric"}),
+                },
+            }
+            for i in range(calls)
+        ]
+    return {
+        "id": "chatcmpl-measure",
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": "gpt-4o-2024-08-06",
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": "tool_calls" if calls else "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 1200,
+            "completion_tokens": 900,
+            "total_tokens": 2100,
+            "prompt_tokens_details": {"cached_tokens": 1024, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+        },
+        "service_tier": "default",
+        "system_fingerprint": "fp_measure",
+    }
+
+
+def messages_body(paragraphs: int, calls: int) -> dict[str, Any]:
+    content: list[dict[str, Any]] = [
+        {
+            "type": "thinking",
+            "thinking": "".join(_sentence(i) for i in range(max(1, paragraphs // 10))),
+            "signature": "EqQBCgIYAhIM" + "s" * 300,
+        }
+    ]
+    per_block = max(1, paragraphs // 10)
+    for block in range(10 if paragraphs >= 10 else 1):
+        content.append(
+            {
+                "type": "text",
+                "text": "".join(_sentence(block * per_block + i) for i in range(per_block)),
+                "citations": None,
+            }
+        )
+    content += [
+        {
+            "type": "tool_use",
+            "id": f"toolu_{i:024d}",
+            "name": "get_weather",
+            "input": {"city": f"City {i}", "days": i, "units": "metric"},
+        }
+        for i in range(calls)
+    ]
+    return {
+        "id": "msg_measure",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-4-5-20250929",
+        "content": content,
+        "stop_reason": "tool_use" if calls else "end_turn",
+        "stop_sequence": None,
+        "usage": {
+            "input_tokens": 176,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 1024,
+            "output_tokens": 900,
+        },
+    }
+
+
+# ---------------------------------------------------------------------- SDK parsers
+
+
+def _sdk_parsers() -> dict[str, Callable[[bytes], Any]]:
+    from anthropic.types import Message
+    from openai.types.chat import ChatCompletion
+    from openai.types.responses import Response
+
+    return {
+        "responses": Response.model_validate_json,
+        "chat": ChatCompletion.model_validate_json,
+        "messages": Message.model_validate_json,
+    }
+
+
+BODIES: dict[str, Callable[[int, int], dict[str, Any]]] = {
+    "responses": responses_body,
+    "chat": chat_body,
+    "messages": messages_body,
+}
+
+#: (label, paragraphs of text, tool calls)
+SIZES = (("small", 1, 0), ("large", 3000, 200))
+
+
+def measure(budget: float = 2.0) -> list[dict[str, Any]]:
+    """One row per API and body size: bytes, µs per call of each side, SDK time / modelwire time."""
+    parsers = _sdk_parsers()
+    rows: list[dict[str, Any]] = []
+    for api, make in BODIES.items():
+        for label, paragraphs, calls in SIZES:
+            body = json.dumps(make(paragraphs, calls)).encode()
+            parse = parsers[api]
+            ours = decode_body(api, body)  # type: ignore[arg-type]
+            theirs = parse(body)
+            if ours.id != theirs.id:
+                raise AssertionError(f"{api}: decode_body read id {ours.id!r}, SDK {theirs.id!r}")
+            modelwire_s, sdk_s = side_by_side(
+                lambda b=body, a=api: decode_body(a, b),  # type: ignore[misc]
+                lambda b=body, p=parse: p(b),  # type: ignore[misc]
+                budget,
+            )
+            rows.append(
+                {
+                    "api": api,
+                    "body": label,
+                    "bytes": len(body),
+                    "modelwire_us": modelwire_s * 1e6,
+                    "sdk_us": sdk_s * 1e6,
+                    "ratio": sdk_s / modelwire_s,
+                }
+            )
+    return rows

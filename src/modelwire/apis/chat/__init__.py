@@ -1,0 +1,27 @@
+"""The OpenAI Chat Completions API (``POST /chat/completions``), as OpenAI and the many
+OpenAI-compatible servers speak it: request building, stream mapping, errors."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from ..base import WireApi
+from ..ratelimits import rate_limits
+from ..validation import validate_request
+from .body import decode as decode_body
+from .errors import error_from_body
+from .request import ChatOptions, build_body
+from .stream import Mapper
+
+CHAT = WireApi(
+    name="chat",
+    options_type=ChatOptions,
+    build_body=build_body,
+    new_mapper=Mapper,
+    error_from_body=error_from_body,
+    rate_limits=rate_limits,
+    validate=partial(validate_request, "chat"),
+    decode_body=decode_body,
+)
+
+__all__ = ["CHAT"]

@@ -1,8 +1,0 @@
-"""Chat Completions errors -> the typed hierarchy: OpenAI's error bodies, shared with the other
-OpenAI wire API in :mod:`modelwire.providers.openai_errors`."""
-
-from __future__ import annotations
-
-from ..openai_errors import PROVIDER, error_from_body
-
-__all__ = ["PROVIDER", "error_from_body"]

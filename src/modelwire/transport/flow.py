@@ -1,0 +1,361 @@
+"""One call as a state machine without I/O, in the spirit of h11 and httpx's ``auth_flow``.
+
+:meth:`CallFlow.run` is a generator. It yields what to do next (:class:`Send` a request,
+:class:`ReadBody` of an error answer, :class:`ReadChunk` of a stream, :class:`Sleep` before a
+retry, run :class:`Blocking` work such as a token refresh, :class:`Deliver` events to the caller)
+and receives the outcome (an :class:`Answer`, bytes, None at the end of the body) or, thrown in,
+the transport error. Every decision lives here, once: retries and their backoff, the refresh after
+a 401, the total deadline, and whether anything was delivered yet. A sync and an async driver
+(``modelwire.client``) only perform the I/O.
+
+Two rules the flow keeps:
+
+- nothing reaches the caller before the attempt is committed: the RateLimits read from the
+  headers are held back until the first event of the body, so a retry before it never shows the
+  caller a second RateLimits (or anything twice);
+- ``Timeouts.total`` is a real deadline: every wait it asks for (connect, headers, each read,
+  the sleep before a retry) is clipped to what remains of it, so a silent server cannot hold a
+  call past it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeAlias
+
+import httpx2
+
+from ..apis.base import OutgoingRequest, WireApi
+from ..auth.base import Auth
+from ..common.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ModelwireError,
+    StreamInterruptedError,
+)
+from ..common.events import Event
+from ..common.response import Response
+from ..decoding import StreamDecoder
+from ..wire.json import dumps, loads
+from .retry import RetryPolicy, retry_after, should_retry
+
+log = logging.getLogger("modelwire")
+
+#: A timeout that fires this close to the deadline is the deadline's (the waits are clipped to it).
+_DEADLINE_SLACK = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds. ``read`` is also the stream idle timeout: the longest silence between bytes.
+    ``total`` bounds a whole call, retries included (None: no bound); it holds against a server
+    that goes silent, before the headers or mid-stream."""
+
+    connect: float = 10.0
+    read: float = 600.0
+    write: float = 60.0
+    pool: float = 30.0
+    total: float | None = None
+
+    def httpx(self, remaining: float | None = None) -> httpx2.Timeout:
+        """These timeouts for httpx2, each clipped to ``remaining`` seconds when given."""
+
+        def clip(value: float) -> float:
+            return value if remaining is None else max(0.0, min(value, remaining))
+
+        return httpx2.Timeout(
+            connect=clip(self.connect),
+            read=clip(self.read),
+            write=clip(self.write),
+            pool=clip(self.pool),
+        )
+
+
+# -- what the flow asks a driver to do ------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Send:
+    """Send ``request`` (body ``content``) and answer with an :class:`Answer` once the headers are
+    in. ``deadline`` (seconds, None: none) bounds the wait; ``timeout`` are the timeouts clipped
+    to it (None: the HTTP client's own)."""
+
+    request: OutgoingRequest
+    content: bytes
+    timeout: httpx2.Timeout | None
+    deadline: float | None
+
+
+@dataclass(slots=True)
+class ReadBody:
+    """Read the whole body of the current answer (an error answer); answer with the bytes."""
+
+    deadline: float | None
+
+
+@dataclass(slots=True)
+class ReadChunk:
+    """Read the next chunk of the current answer's body; answer with bytes, or None at its end.
+    ``deadline``: seconds the read may take at most (None: only the read timeout applies)."""
+
+    deadline: float | None
+
+
+@dataclass(slots=True)
+class Sleep:
+    """Wait before the next attempt."""
+
+    seconds: float
+
+
+@dataclass(slots=True)
+class Blocking:
+    """Run ``work`` (it may block: a token refresh) and answer with what it returns; an async
+    driver runs it in a worker thread so the event loop never blocks."""
+
+    work: Callable[[], Any]
+
+
+@dataclass(slots=True)
+class Deliver:
+    """Give these events to the caller, in order; answer with None."""
+
+    events: list[Event]
+
+
+Action: TypeAlias = Send | ReadBody | ReadChunk | Sleep | Blocking | Deliver
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the driver answers a :class:`Send` with: the status line and the headers."""
+
+    status: int
+    headers: Mapping[str, str]
+
+
+Flow: TypeAlias = Generator[Action, Any, None]
+
+
+class Steps:
+    """Walks a flow for a driver: ``next()`` is the next action (None when the call is over),
+    after which the driver reports the outcome with ``answer`` or the transport error with
+    ``fail``. Errors the flow raises (typed modelwire errors) propagate out of ``next()``."""
+
+    __slots__ = ("_failure", "_flow", "_outcome")
+
+    def __init__(self, flow: Flow) -> None:
+        self._flow = flow
+        self._outcome: Any = None
+        self._failure: httpx2.TransportError | None = None
+
+    def next(self) -> Action | None:
+        failure, self._failure = self._failure, None
+        outcome, self._outcome = self._outcome, None
+        try:
+            if failure is not None:
+                return self._flow.throw(failure)
+            return self._flow.send(outcome)
+        except StopIteration:
+            return None
+
+    def answer(self, outcome: Any) -> None:
+        self._outcome = outcome
+
+    def fail(self, error: httpx2.TransportError) -> None:
+        self._failure = error
+
+    def close(self) -> None:
+        self._flow.close()
+
+
+class CallFlow:
+    """One streamed call: ``run()`` is the flow; ``response`` what its current attempt collected.
+
+    ``api`` speaks the wire format, ``auth`` supplies credentials and refresh, ``retry`` and
+    ``timeouts`` bound the effort. ``clock`` is the monotonic clock (tests may pass their own).
+    """
+
+    __slots__ = (
+        "_api",
+        "_auth",
+        "_clock",
+        "_deadline",
+        "_decoder",
+        "_request",
+        "_retry",
+        "_timeouts",
+    )
+
+    def __init__(
+        self,
+        api: WireApi,
+        auth: Auth,
+        request: OutgoingRequest,
+        *,
+        retry: RetryPolicy,
+        timeouts: Timeouts,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._api = api
+        self._auth = auth
+        self._request = request
+        self._retry = retry
+        self._clock = clock
+        self._timeouts = timeouts
+        self._deadline = None if timeouts.total is None else clock() + timeouts.total
+        self._decoder: StreamDecoder | None = None
+
+    @property
+    def response(self) -> Response:
+        """The collected Response (partial, ``complete=False``, before the end)."""
+        if self._decoder is None:
+            return Response(api=self._api.name)
+        return self._decoder.response
+
+    def run(self) -> Flow:
+        auth, request = self._auth, self._request
+        attempt = 0
+        refreshed = False
+        content = _encode(request)
+        while True:
+            if auth.refresh_due():
+                yield Blocking(partial(auth.prepare, request))
+            else:
+                auth.prepare(request)
+            log.debug("POST %s (attempt %d)", request.url, attempt + 1)
+            remaining = self._remaining()
+            try:
+                clipped = None if remaining is None else self._timeouts.httpx(remaining)
+                answer: Answer = yield Send(request, content, clipped, remaining)
+            except httpx2.TransportError as error:
+                self._raise_if_past_deadline(error)
+                delay = self._delay(attempt, None)
+                if delay is None:
+                    raise _connection_error(error, partial=None) from error
+                log.debug("retrying in %.2fs after %s", delay, type(error).__name__)
+                attempt += 1
+                yield Sleep(delay)
+                continue
+            if answer.status >= 400:
+                try:
+                    body: bytes = yield ReadBody(self._remaining())
+                except httpx2.TransportError as error:
+                    self._raise_if_past_deadline(error)
+                    raise _connection_error(error, partial=None) from error
+                if answer.status == 401 and not refreshed:
+                    refreshed = True
+                    if (yield Blocking(partial(auth.handle_unauthorized, request))):
+                        continue
+                error_answer = self._error_for(answer.status, answer.headers, body)
+                retryable = should_retry(answer.status, answer.headers)
+                delay = self._delay(attempt, answer.headers) if retryable else None
+                if delay is None:
+                    raise error_answer
+                log.debug("retrying in %.2fs after HTTP %d", delay, answer.status)
+                attempt += 1
+                yield Sleep(delay)
+                continue
+            decoder = self._decoder = StreamDecoder(self._api.name)
+            # Held back until the body's first event commits this attempt (see the module doc).
+            held: list[Event] = []
+            limits = self._api.rate_limits(self._api.name, answer.headers)
+            if limits is not None:
+                decoder.collector.add(limits)
+                held.append(limits)
+            delivered = False
+            try:
+                while True:
+                    chunk: bytes | None = yield ReadChunk(self._remaining())
+                    if chunk is None:
+                        break
+                    events = decoder.feed(chunk)
+                    if events:
+                        if held:
+                            events = held + events
+                            held = []
+                        delivered = True
+                        yield Deliver(events)
+                    if decoder.done:
+                        break
+                    self._raise_if_past_deadline(None)
+                yield Deliver(held + decoder.finish())
+                return
+            except httpx2.TransportError as error:
+                partial_response = decoder.response if delivered else None
+                self._raise_if_past_deadline(error, partial_response)
+                if not delivered:
+                    delay = self._delay(attempt, None)
+                    if delay is not None:
+                        attempt += 1
+                        yield Sleep(delay)
+                        continue
+                raise _connection_error(error, partial=partial_response) from error
+
+    # -- decisions -------------------------------------------------------------------------------
+
+    def _remaining(self) -> float | None:
+        if self._deadline is None:
+            return None
+        return max(0.0, self._deadline - self._clock())
+
+    def _delay(self, attempt: int, headers: Mapping[str, str] | None) -> float | None:
+        """Seconds to wait before retry number ``attempt + 1``, or None when the budget is spent,
+        the server asks for a longer wait than a call makes, or the wait would pass the deadline."""
+        if attempt >= self._retry.max_retries:
+            return None
+        delay = (
+            self._retry.delay(attempt, headers)
+            if headers is not None
+            else self._retry.backoff(attempt)
+        )
+        if delay is None:
+            return None
+        remaining = self._remaining()
+        if remaining is not None and delay > remaining:
+            return None
+        return delay
+
+    def _raise_if_past_deadline(
+        self, error: BaseException | None, partial: Response | None = None
+    ) -> None:
+        remaining = self._remaining()
+        if remaining is None or remaining > (_DEADLINE_SLACK if error is not None else 0.0):
+            return
+        if partial is None and error is None and self._decoder is not None:
+            partial = self._decoder.response
+        raise APITimeoutError(
+            f"the call took longer than the total timeout ({self._timeouts.total}s)",
+            partial=partial,
+        ) from error
+
+    def _error_for(self, status: int, headers: Mapping[str, str], body: bytes) -> APIError:
+        payload: Any
+        try:
+            payload = loads(body) if body else None
+        except ValueError:
+            payload = body.decode("utf-8", "replace")
+        request_id = headers.get("x-request-id") or headers.get("request-id")
+        return self._api.error_from_body(
+            status, payload, request_id=request_id, retry_after=retry_after(headers)
+        )
+
+
+def _encode(request: OutgoingRequest) -> bytes:
+    return dumps(request.body)
+
+
+def _connection_error(error: httpx2.TransportError, *, partial: Response | None) -> ModelwireError:
+    if isinstance(error, httpx2.TimeoutException):
+        kind = "stream idle" if isinstance(error, httpx2.ReadTimeout) else "connection"
+        return APITimeoutError(f"{kind} timeout: {error or type(error).__name__}", partial=partial)
+    if partial is not None:
+        return StreamInterruptedError(
+            f"the connection broke mid-stream ({type(error).__name__}: {error})", partial=partial
+        )
+    return APIConnectionError(f"{type(error).__name__}: {error}")
