@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from modelwire.apis import wire_api
+from modelwire.bodies import decode_body
+from modelwire.common.errors import ConfigurationError, class_for_status
 from modelwire.native import chat, messages, responses
 from pydantic import BaseModel
 
@@ -132,10 +135,32 @@ def _validates_as_its_model(record: Record) -> None:
     model.model_validate_json(record.body)
 
 
-# One check per entry, each run on every recorded JSON body. The JSON-body decoder, when it
-# lands, adds itself here: "decode_body": lambda record: mw.decode_body(record.api, record.body).
+def _decodes_to_a_response(record: Record) -> None:
+    """A success body decodes to a Response whose `.native` holds; an error body raises the typed
+    error that its HTTP status names, with the server's own words as the message."""
+    if record.success and ((record.request or {}).get("n") or 1) > 1:
+        # A recording made with n > 1 choices: the common Response holds one answer and says so.
+        with pytest.raises(ConfigurationError, match="n > 1"):
+            decode_body(record.api, record.body)
+        return
+    if record.success:
+        response = decode_body(record.api, record.body)
+        assert response.native is not None
+        assert response.usage.native is not None
+        return
+    with pytest.raises(mw.APIError) as raised:
+        decode_body(record.api, record.body)
+    message = raised.value.message
+    assert message[:40] in json.dumps(json.loads(record.body), ensure_ascii=False), message
+    mapped = wire_api(record.api).error_from_body(record.status, record.body)
+    assert isinstance(mapped, class_for_status(record.status)), type(mapped)
+    assert (mapped.status, mapped.message) == (record.status, message)
+
+
+# One check per entry, each run on every recorded JSON body.
 BODY_CHECKS: dict[str, Callable[[Record], None]] = {
     "validates-as-its-model": _validates_as_its_model,
+    "decode_body": _decodes_to_a_response,
 }
 
 

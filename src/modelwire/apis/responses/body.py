@@ -120,9 +120,9 @@ def decode(body: dict[str, Any]) -> Response:
 
 def _is_error_body(body: dict[str, Any]) -> bool:
     # A response object has an ``error`` field too (null unless it failed): only a body that is
-    # not a response object is an error body.
+    # not a response object is an error body. The ChatGPT backend's errors are {"detail": ...}.
     return body.get("object") != "response" and (
-        body.get("error") is not None or body.get("type") == "error"
+        body.get("error") is not None or body.get("type") == "error" or "detail" in body
     )
 
 

@@ -124,6 +124,9 @@ PASS_THROUGH_EVENTS: Final = frozenset(
         "response.shell_call_command.done",
         "response.shell_call_output_content.delta",
         "response.shell_call_output_content.done",
+        # Sent by the API, unknown to openai 3.57 (schemas/overlay/responses.yaml).
+        "response.apply_patch_call_operation_diff.delta",
+        "response.apply_patch_call_operation_diff.done",
     )
 )
 
