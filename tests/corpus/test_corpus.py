@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from modelwire.apis import wire_api
-from modelwire.bodies import decode_body
-from modelwire.common.errors import ConfigurationError, class_for_status
 from modelwire.native import chat, messages, responses
 from pydantic import BaseModel
 
 import modelwire as mw
+from modelwire.apis import wire_api
+from modelwire.bodies import decode_body
+from modelwire.common.errors import ConfigurationError, class_for_status
 
 from . import harvest, reading
 from .harvest import Record
