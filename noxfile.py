@@ -74,8 +74,13 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The test suite (long reliability variants are in `stress`). Exit code 5 (no tests) fails."""
+    """The test suite (long reliability variants are in `stress`). Exit code 5 (no tests) fails.
+
+    First the real-traffic corpus: the sdists `tests/corpus/sources.toml` locks are downloaded into
+    .cache/corpus/ when missing (the only step that needs the package registry), then read.
+    """
     install_dev(session)
+    session.run("python", "-m", "tests.corpus.harvest")
     session.run("pytest", "-m", "not stress", *session.posargs)
 
 
