@@ -113,6 +113,7 @@ if TYPE_CHECKING:
         TokenRefreshError,
     )
     from .client import AsyncClient, AsyncStream, CallArgs, Client, ClientOptions, Stream, Timeouts
+    from .common.output import OutputValidationError
     from .common.tools import Tool
     from .services import (
         ProviderSpec,
@@ -139,6 +140,7 @@ _LAZY: dict[str, str] = {
     "register_wire_api": "modelwire.apis",
     "unregister_wire_api": "modelwire.apis",
     "Tool": "modelwire.common.tools",
+    "OutputValidationError": "modelwire.common.output",
     "LoginRequiredError": "modelwire.auth.errors",
     "TokenRefreshError": "modelwire.auth.errors",
     "CredentialStoreError": "modelwire.auth.errors",
@@ -216,6 +218,7 @@ __all__ = [
     "NativeOnly",
     "NativeValidationError",
     "NotFoundError",
+    "OutputValidationError",
     "OverloadedError",
     "PermissionDeniedError",
     "ProviderSpec",
