@@ -101,6 +101,15 @@ if TYPE_CHECKING:
     from typing import Any
 
     from . import auth, native, testing
+    from .agent import (
+        AsyncRunStream,
+        MaxTurnsExceededError,
+        RunEvent,
+        RunResult,
+        RunStream,
+        ToolExecuted,
+        TurnStarted,
+    )
     from .apis import WireApi, register_wire_api, unregister_wire_api
     from .apis.chat.request import ChatOptions
     from .apis.messages.request import MessagesOptions
@@ -141,6 +150,13 @@ _LAZY: dict[str, str] = {
     "unregister_wire_api": "modelwire.apis",
     "Tool": "modelwire.common.tools",
     "OutputValidationError": "modelwire.common.output",
+    "AsyncRunStream": "modelwire.agent",
+    "MaxTurnsExceededError": "modelwire.agent",
+    "RunEvent": "modelwire.agent",
+    "RunResult": "modelwire.agent",
+    "RunStream": "modelwire.agent",
+    "ToolExecuted": "modelwire.agent",
+    "TurnStarted": "modelwire.agent",
     "LoginRequiredError": "modelwire.auth.errors",
     "TokenRefreshError": "modelwire.auth.errors",
     "CredentialStoreError": "modelwire.auth.errors",
@@ -184,6 +200,7 @@ __all__ = [
     "APIError",
     "APITimeoutError",
     "AsyncClient",
+    "AsyncRunStream",
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
@@ -212,6 +229,7 @@ __all__ = [
     "LoginError",
     "LoginRequiredError",
     "LoginTimeoutError",
+    "MaxTurnsExceededError",
     "Message",
     "MessagesOptions",
     "ModelwireError",
@@ -232,6 +250,9 @@ __all__ = [
     "RequestTooLargeError",
     "Response",
     "ResponsesOptions",
+    "RunEvent",
+    "RunResult",
+    "RunStream",
     "Service",
     "StopReason",
     "Stream",
@@ -247,7 +268,9 @@ __all__ = [
     "ToolCallArgumentsDelta",
     "ToolCallDone",
     "ToolCallStarted",
+    "ToolExecuted",
     "ToolResult",
+    "TurnStarted",
     "Unknown",
     "UnprocessableEntityError",
     "Usage",

@@ -19,6 +19,7 @@ from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack, cast, over
 import httpx2
 
 from ._version import __version__
+from .agent import DEFAULT_MAX_TURNS, AsyncRunStream, RunResult, RunStream, ToolLoop
 from .apis import ApiName, WireApi, wire_api
 from .apis.base import OutgoingRequest
 from .auth.base import Auth
@@ -527,6 +528,49 @@ class Client(_ClientBase):
         with Stream(flow, self._http, output) as stream:
             return stream.until_done()
 
+    @overload
+    def run(
+        self, *, output_type: type[_T], max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunResult[_T]: ...
+    @overload
+    def run(
+        self, *, output_type: None = None, max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunResult[None]: ...
+    def run(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        **call: Unpack[CallArgs],
+    ) -> RunResult[Any]:
+        """The tool loop (:mod:`modelwire.agent`): call the model, run the ``tools`` functions it
+        calls, send the results back, until it answers without a tool call. Other arguments are
+        ``create``'s; MaxTurnsExceededError (carrying the run so far) after ``max_turns`` calls."""
+        _checked("Client.run", call)
+        loop = ToolLoop("Client.run", call, max_turns=max_turns, output_type=output_type)
+        return RunStream(self, loop).until_done()
+
+    @overload
+    def run_stream(
+        self, *, output_type: type[_T], max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunStream[_T]: ...
+    @overload
+    def run_stream(
+        self, *, output_type: None = None, max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunStream[None]: ...
+    def run_stream(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        **call: Unpack[CallArgs],
+    ) -> RunStream[Any]:
+        """:meth:`run` as a stream of every turn's events (plus TurnStarted, ToolExecuted);
+        ``stream.result`` once it ends."""
+        _checked("Client.run_stream", call)
+        loop = ToolLoop("Client.run_stream", call, max_turns=max_turns, output_type=output_type)
+        return RunStream(self, loop)
+
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
@@ -586,6 +630,56 @@ class AsyncClient(_ClientBase):
         flow, output = self._core.structured("AsyncClient.create", call, output_type)
         async with AsyncStream(flow, self._http, output) as stream:
             return await stream.until_done()
+
+    @overload
+    async def run(
+        self, *, output_type: type[_T], max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunResult[_T]: ...
+    @overload
+    async def run(
+        self, *, output_type: None = None, max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunResult[None]: ...
+    async def run(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        **call: Unpack[CallArgs],
+    ) -> RunResult[Any]:
+        """The tool loop of :meth:`Client.run`; async tools are awaited, and the calls of one
+        turn run concurrently (sync tools in worker threads)."""
+        _checked("AsyncClient.run", call)
+        loop = ToolLoop(
+            "AsyncClient.run", call, max_turns=max_turns, output_type=output_type, is_async=True
+        )
+        return await AsyncRunStream(self, loop).until_done()
+
+    @overload
+    def run_stream(
+        self, *, output_type: type[_T], max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> AsyncRunStream[_T]: ...
+    @overload
+    def run_stream(
+        self, *, output_type: None = None, max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> AsyncRunStream[None]: ...
+    def run_stream(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        **call: Unpack[CallArgs],
+    ) -> AsyncRunStream[Any]:
+        """:meth:`run` as a stream (``async with client.run_stream(...) as s: async for e in
+        s``); ``s.result`` once it ends."""
+        _checked("AsyncClient.run_stream", call)
+        loop = ToolLoop(
+            "AsyncClient.run_stream",
+            call,
+            max_turns=max_turns,
+            output_type=output_type,
+            is_async=True,
+        )
+        return AsyncRunStream(self, loop)
 
     async def aclose(self) -> None:
         if self._owns_http:
