@@ -10,9 +10,17 @@ carrying the partial Response.
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+)
 from types import TracebackType
 from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack, cast, overload
 
@@ -23,6 +31,7 @@ from .agent import DEFAULT_MAX_TURNS, AsyncRunStream, RunResult, RunStream, Tool
 from .apis import ApiName, WireApi, wire_api
 from .apis.base import OutgoingRequest
 from .auth.base import Auth
+from .bodies import decode_token_count
 from .common.errors import ConfigurationError
 from .common.events import Event
 from .common.output import OutputSpec, output_spec
@@ -64,12 +73,14 @@ class CallArgs(PromptArgs, total=False):
 
     Besides the prompt (see :class:`~modelwire.common.prompt.PromptArgs`): ``options`` takes the
     API's own options (ResponsesOptions, ChatOptions, MessagesOptions); ``extra_body`` /
-    ``extra_headers`` reach fields the schemas do not have yet.
+    ``extra_headers`` reach fields the schemas do not have yet. ``timeout`` (a :class:`Timeouts`
+    or seconds of read timeout) replaces the client's timeouts for this call.
     """
 
     options: Any
     extra_body: Mapping[str, Any] | None
     extra_headers: Mapping[str, str] | None
+    timeout: Timeouts | float | None
 
 
 _CALL_ARGS = frozenset(CallArgs.__annotations__)
@@ -134,9 +145,9 @@ class _Core:
         if max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
         self.retry = RetryPolicy(max_retries=max_retries)
-        if isinstance(timeout, int | float):
-            timeout = Timeouts(read=float(timeout), total=None)
-        self.timeouts = timeout or Timeouts()
+        self.timeouts = _timeouts(timeout) or Timeouts()
+        # Timeouts the HTTP client was not built with go on each request (see CallFlow).
+        self.explicit_timeouts = timeout is not None
         self.default_headers = {
             **self.service.default_headers,
             **{k.lower(): v for k, v in (default_headers or {}).items()},
@@ -168,6 +179,10 @@ class _Core:
         # Auth rules (e.g. the ChatGPT backend's store=false) shape the body before validation,
         # so what is validated is what is sent.
         self.auth.shape(request)
+        if not stream and request.body.get("stream") is True:
+            # The mode only streams (the ChatGPT backend): the call streams, create() collects it.
+            stream = True
+            request.headers["accept"] = "text/event-stream"
         # The URL may take fields out of the body (a model that travels in the path).
         request.url = api.url(self.endpoint, request.body, stream)
         if api.validate is not None:
@@ -180,21 +195,101 @@ class _Core:
             request.headers.update({k.lower(): v for k, v in extra_headers.items()})
         return request
 
-    def flow(self, call: CallArgs) -> CallFlow:
-        request = self.build(call, stream=True)
-        return CallFlow(self.api, self.auth, request, retry=self.retry, timeouts=self.timeouts)
+    def flow(self, call: CallArgs, *, stream: bool = True) -> CallFlow:
+        """The flow of a create/stream call; ``stream=False`` asks for one JSON body (an API
+        without a body decoder, or a mode that only streams, streams anyway)."""
+        stream = stream or self.api.decode_body is None
+        request = self.build(call, stream=stream)
+        return self._flow(call, request, stream=stream or request.body.get("stream") is True)
 
     def structured(
-        self, method: str, call: CallArgs, output_type: type[_T] | None
+        self, method: str, call: CallArgs, output_type: type[_T] | None, *, stream: bool = True
     ) -> tuple[CallFlow, OutputSpec[_T] | None]:
         """The flow of a call whose answer is validated as ``output_type`` (when given), which
         goes out as the call's output schema."""
         _checked(method, call)
         if output_type is None:
-            return self.flow(call), None
+            return self.flow(call, stream=stream), None
         if call.get("output_schema") is not None:
             raise ConfigurationError("give output_type or output_schema, not both")
-        return self.flow({**call, "output_schema": output_type}), output_spec(output_type)
+        with_schema: CallArgs = {**call, "output_schema": output_type}
+        return self.flow(with_schema, stream=stream), output_spec(output_type)
+
+    def count_flow(self, call: CallArgs) -> CallFlow:
+        """The flow of ``count_tokens``: the create request, cut to the counting endpoint's
+        fields, sent to it; the flow's ``result`` is the count."""
+        counting = self.api.count_tokens
+        if counting is None:
+            raise ConfigurationError(
+                f"the {self.api.name} API has no token-counting endpoint "
+                "(count_tokens works on the responses and messages APIs)"
+            )
+        extra_body = call.get("extra_body")
+        create: CallArgs = {k: v for k, v in call.items() if k != "extra_body"}  # type: ignore[assignment]
+        request = self.build(create, stream=False)
+        request.body = counting.body(request.body)
+        if extra_body:
+            request.body.update(extra_body)
+        request.url += counting.path
+        request.headers["accept"] = "application/json"
+        name = self.api.name
+        return self._flow(
+            call, request, stream=False, read_json=lambda body: decode_token_count(name, body)
+        )
+
+    def _flow(
+        self,
+        call: CallArgs,
+        request: OutgoingRequest,
+        *,
+        stream: bool,
+        read_json: Callable[[bytes], Any] | None = None,
+    ) -> CallFlow:
+        timeout = _timeouts(call.get("timeout"))
+        return CallFlow(
+            self.api,
+            self.auth,
+            request,
+            retry=self.retry,
+            timeouts=timeout or self.timeouts,
+            stream=stream,
+            explicit_timeouts=timeout is not None or self.explicit_timeouts,
+            read_json=read_json,
+        )
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeouts | float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> _Core:
+        """A copy with these options changed (the same service, API, auth and base URL)."""
+        core = copy.copy(self)
+        if timeout is not None:
+            core.timeouts = _timeouts(timeout) or Timeouts()
+            core.explicit_timeouts = True
+        if max_retries is not None:
+            if max_retries < 0:
+                raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
+            core.retry = RetryPolicy(max_retries=max_retries)
+        if default_headers:
+            core.default_headers = {
+                **self.default_headers,
+                **{k.lower(): v for k, v in default_headers.items()},
+            }
+        return core
+
+
+def _timeouts(timeout: Timeouts | float | None) -> Timeouts | None:
+    """A ``timeout=`` argument as Timeouts: seconds are the read timeout (None: not given)."""
+    if timeout is None or isinstance(timeout, Timeouts):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigurationError(
+            f"timeout must be seconds (> 0) or a Timeouts, not {timeout!r}"[:200]
+        )
+    return Timeouts(read=float(timeout), total=None)
 
 
 _PROMPT_ARGS = frozenset(PromptArgs.__annotations__)
@@ -494,6 +589,7 @@ class Client(_ClientBase):
     ) -> None:
         self._core = _Core(type(self).__name__, provider, api, options)
         self._owns_http = http_client is None
+        self._owns_auth = True
         self._http = http_client or httpx2.Client(timeout=self._core.timeouts.httpx())
 
     @classmethod
@@ -515,18 +611,57 @@ class Client(_ClientBase):
         return Stream(flow, self._http, output)
 
     @overload
-    def create(self, *, output_type: type[_T], **call: Unpack[CallArgs]) -> Response[_T]: ...
-    @overload
-    def create(self, *, output_type: None = None, **call: Unpack[CallArgs]) -> Response[None]: ...
     def create(
-        self, *, output_type: type[Any] | None = None, **call: Unpack[CallArgs]
+        self, *, output_type: type[_T], stream: bool = True, **call: Unpack[CallArgs]
+    ) -> Response[_T]: ...
+    @overload
+    def create(
+        self, *, output_type: None = None, stream: bool = True, **call: Unpack[CallArgs]
+    ) -> Response[None]: ...
+    def create(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        stream: bool = True,
+        **call: Unpack[CallArgs],
     ) -> Response[Any]:
-        """Stream a response to its end and return it collected (arguments: :class:`CallArgs`).
+        """The whole response (arguments: :class:`CallArgs`). ``stream=True`` streams it and
+        collects the events; ``stream=False`` asks for one JSON body and decodes it into the
+        same Response (a mode that only streams, such as the ChatGPT backend, streams anyway).
         ``output_type`` (a pydantic model, dataclass, TypedDict...): the answer is asked for as
         JSON of its schema and ``.parsed`` is it validated (else OutputValidationError)."""
-        flow, output = self._core.structured("Client.create", call, output_type)
-        with Stream(flow, self._http, output) as stream:
-            return stream.until_done()
+        flow, output = self._core.structured("Client.create", call, output_type, stream=stream)
+        with Stream(flow, self._http, output) as running:
+            return running.until_done()
+
+    def count_tokens(self, **call: Unpack[CallArgs]) -> int:
+        """The input tokens ``create(**call)`` would use, counted by the API's own endpoint
+        (Responses ``/responses/input_tokens``, Messages ``/v1/messages/count_tokens``); the
+        Chat API has none: ConfigurationError."""
+        _checked("Client.count_tokens", call)
+        flow = self._core.count_flow(call)
+        with Stream(flow, self._http) as running:
+            running.until_done()
+        count: int = flow.result
+        return count
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeouts | float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> Client:
+        """A client with these options changed that shares this one's connection pool and
+        auth; ``default_headers`` are added to this client's. Closing it closes nothing: the
+        pool and the auth belong to this client."""
+        derived = copy.copy(self)
+        derived._core = self._core.with_options(
+            timeout=timeout, max_retries=max_retries, default_headers=default_headers
+        )
+        derived._owns_http = False
+        derived._owns_auth = False
+        return derived
 
     @overload
     def run(
@@ -574,7 +709,8 @@ class Client(_ClientBase):
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
-        self._core.auth.close()
+        if self._owns_auth:
+            self._core.auth.close()
 
     def __enter__(self) -> Client:
         return self
@@ -596,6 +732,7 @@ class AsyncClient(_ClientBase):
     ) -> None:
         self._core = _Core(type(self).__name__, provider, api, options)
         self._owns_http = http_client is None
+        self._owns_auth = True
         self._http = http_client or httpx2.AsyncClient(timeout=self._core.timeouts.httpx())
 
     @classmethod
@@ -617,19 +754,51 @@ class AsyncClient(_ClientBase):
         return AsyncStream(flow, self._http, output)
 
     @overload
-    async def create(self, *, output_type: type[_T], **call: Unpack[CallArgs]) -> Response[_T]: ...
+    async def create(
+        self, *, output_type: type[_T], stream: bool = True, **call: Unpack[CallArgs]
+    ) -> Response[_T]: ...
     @overload
     async def create(
-        self, *, output_type: None = None, **call: Unpack[CallArgs]
+        self, *, output_type: None = None, stream: bool = True, **call: Unpack[CallArgs]
     ) -> Response[None]: ...
     async def create(
-        self, *, output_type: type[Any] | None = None, **call: Unpack[CallArgs]
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        stream: bool = True,
+        **call: Unpack[CallArgs],
     ) -> Response[Any]:
-        """Stream a response to its end and return it collected (arguments: :class:`CallArgs`,
-        ``output_type`` as in :meth:`Client.create`)."""
-        flow, output = self._core.structured("AsyncClient.create", call, output_type)
-        async with AsyncStream(flow, self._http, output) as stream:
-            return await stream.until_done()
+        """The whole response (arguments: :class:`CallArgs`); ``stream=False`` asks for one
+        JSON body, ``output_type`` validates the answer (see :meth:`Client.create`)."""
+        flow, output = self._core.structured("AsyncClient.create", call, output_type, stream=stream)
+        async with AsyncStream(flow, self._http, output) as running:
+            return await running.until_done()
+
+    async def count_tokens(self, **call: Unpack[CallArgs]) -> int:
+        """The input tokens ``create(**call)`` would use (see :meth:`Client.count_tokens`)."""
+        _checked("AsyncClient.count_tokens", call)
+        flow = self._core.count_flow(call)
+        async with AsyncStream(flow, self._http) as running:
+            await running.until_done()
+        count: int = flow.result
+        return count
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeouts | float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> AsyncClient:
+        """A client with these options changed, sharing this one's connection pool and auth
+        (see :meth:`Client.with_options`)."""
+        derived = copy.copy(self)
+        derived._core = self._core.with_options(
+            timeout=timeout, max_retries=max_retries, default_headers=default_headers
+        )
+        derived._owns_http = False
+        derived._owns_auth = False
+        return derived
 
     @overload
     async def run(
@@ -684,7 +853,8 @@ class AsyncClient(_ClientBase):
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
-        self._core.auth.close()
+        if self._owns_auth:
+            self._core.auth.close()
 
     async def __aenter__(self) -> AsyncClient:
         return self

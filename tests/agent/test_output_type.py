@@ -149,3 +149,12 @@ def test_a_type_pydantic_cannot_describe_is_a_configuration_error(
     with make_client(fake_server, "chat") as client, pytest.raises(mw.ConfigurationError):
         client.create(model="m", input="x", output_type=Opaque)
     assert fake_server.requests == []
+
+
+def test_a_whole_json_answer_is_parsed_too(fake_server: FakeServer, api: str) -> None:
+    with make_client(fake_server, api) as client:
+        response = client.create(model="m", input="a city", output_type=City, stream=False)
+    body = fake_server.requests[-1].json
+    assert body is not None
+    assert body.get("stream") in (None, False)
+    assert response.parsed == City(name="sample name", population=1)
