@@ -18,8 +18,13 @@ from dataclasses import dataclass
 from typing import Any, assert_type
 
 import pydantic
+from typing_extensions import TypedDict
 
 import modelwire as mw
+
+
+class Village(TypedDict):
+    name: str
 
 
 class City(pydantic.BaseModel):
@@ -51,6 +56,7 @@ def sync(client: mw.Client) -> None:
     assert_type(whole.text, str)
     with client.stream(input="x", output_type=Town) as stream:
         assert_type(stream.response.parsed, Town)
+    assert_type(client.create(input="x", output_type=Village).parsed, Village)
     listed = client.create(input="x", output_type=list[Town])
     assert_type(listed.parsed, list[Town])
     result = client.run(input="x", tools=[get_weather], max_turns=3, output_type=City)
