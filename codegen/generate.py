@@ -105,10 +105,13 @@ class ApiSpec:
             )
         for wire_name, schema_name in spec.stream_events.items():
             prop = schemas[schema_name].get("properties", {}).get(spec.stream_discriminator, {})
-            if prop.get("const") != wire_name:
+            # A constant, or (response side, opened by the overlay) a constant or any string.
+            pinned = [prop, *prop.get("anyOf", ())]
+            consts = [option["const"] for option in pinned if "const" in option]
+            if consts != [wire_name]:
                 raise SchemaError(
                     f"{path.name}: {schema_name}.{spec.stream_discriminator} must be "
-                    f"const {wire_name!r} (found {prop.get('const')!r})"
+                    f"const {wire_name!r} (found {consts!r})"
                 )
         return spec
 

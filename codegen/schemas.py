@@ -70,8 +70,12 @@ def derive(api: str, raw: dict[str, Any], overlay: dict[str, Any]) -> dict[str, 
         for members in union["tags"].values()
         for member in members
     }
-    # The stream's own discriminator stays exact: it is how an event finds its model.
+    # The stream's own discriminator stays exact: it is how an event finds its model (unless the
+    # overlay opens it, for the one event of Chat whose name some servers leave empty).
     discriminator_positions.add((raw["roots"]["stream"], overlay["stream"]["discriminator"]))
+    discriminator_positions -= {
+        (fix["schema"], field) for fix in overlay.get("fixes", ()) for field in fix.get("open", ())
+    }
     for name, schema in list(schemas.items()):
         side = schema.get(SIDE)
         if "properties" in schema:
@@ -313,6 +317,9 @@ def apply_fix(schemas: dict[str, dict[str, Any]], fix: dict[str, Any]) -> None:
         schema["required"] = list(fix["required"])
         if not schema["required"]:
             del schema["required"]
+    for prop in fix.get("open", ()):
+        if schema.get("properties", {}).get(prop, {}).get("const") is None:
+            raise UpstreamError(f"overlay opens {name}.{prop}, which is not a constant")
     for prop, values in fix.get("enum_add", {}).items():
         target = schema["properties"][prop]
         found = target.get("enum", [target["const"]] if "const" in target else None)
@@ -331,6 +338,13 @@ def apply_fix(schemas: dict[str, dict[str, Any]], fix: dict[str, Any]) -> None:
         schema[UNION]["default"] = fix["default_tag"]
 
 
+def pinned_value(schema: dict[str, Any]) -> Any:
+    """The constant a discriminator pins, also when the response side opened it to any string."""
+    if "const" in schema:
+        return schema["const"]
+    return next(option["const"] for option in schema.get("anyOf", ()) if "const" in option)
+
+
 def modelwire_block(
     api: str, roots: dict[str, str], schemas: dict[str, dict[str, Any]], overlay: dict[str, Any]
 ) -> dict[str, Any]:
@@ -342,7 +356,7 @@ def modelwire_block(
         for tag, members in schemas[root][UNION]["tags"].items():
             events[tag] = members[0]
     else:
-        events[schemas[root]["properties"][discriminator]["const"]] = root
+        events[pinned_value(schemas[root]["properties"][discriminator])] = root
     for tag, name in stream.get("extra_events", {}).items():
         events[tag] = name
     block: dict[str, Any] = {

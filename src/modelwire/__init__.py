@@ -11,10 +11,7 @@ The client, auth and the embedded test server load on first use, so this import 
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .common.collect import Collector, collect
@@ -80,27 +77,56 @@ from .decoding import StreamDecoder, adecode, decode
 #: The earlier name of :class:`HostedToolCallItem`.
 HostedToolItem = HostedToolCallItem
 
-# The package spans two roots in a source checkout: hand-written code in src/ and generated models
-# in generated/ (a wheel merges them). This is pkgutil.extend_path without pkgutil's import cost.
-__path__ = [
-    *__path__,
-    *(
-        candidate
-        for entry in sys.path
-        if isinstance(entry, str)
-        and (candidate := os.path.join(entry or os.curdir, __name__)) not in __path__
-        and os.path.isfile(os.path.join(candidate, "native", "__init__.py"))
-    ),
-]
+
+def _source_roots(path: list[str]) -> list[str]:
+    """The package spans two roots in a source checkout: hand-written code in src/ and generated
+    models in generated/ (a wheel merges them). This is pkgutil.extend_path without its import
+    cost."""
+    import os
+    import sys
+
+    return [
+        *path,
+        *(
+            candidate
+            for entry in sys.path
+            if isinstance(entry, str)
+            and (candidate := os.path.join(entry or os.curdir, __name__)) not in path
+            and os.path.isfile(os.path.join(candidate, "native", "__init__.py"))
+        ),
+    ]
+
+
+__path__ = _source_roots(__path__)
+del _source_roots
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from . import auth, native, testing
+    from .agent import (
+        AsyncRunStream,
+        MaxTurnsExceededError,
+        RunEvent,
+        RunResult,
+        RunStream,
+        ToolExecuted,
+        TurnStarted,
+    )
     from .apis import WireApi, register_wire_api, unregister_wire_api
     from .apis.chat.request import ChatOptions
     from .apis.messages.request import MessagesOptions
     from .apis.responses.request import ResponsesOptions
+    from .auth.errors import (
+        CredentialStoreError,
+        LoginError,
+        LoginRequiredError,
+        LoginTimeoutError,
+        TokenRefreshError,
+    )
     from .bodies import BodyDecodeError, BodyTooLargeError, decode_body
     from .client import AsyncClient, AsyncStream, CallArgs, Client, ClientOptions, Stream, Timeouts
+    from .common.output import OutputValidationError
     from .common.tools import Tool
     from .services import (
         ProviderSpec,
@@ -127,6 +153,19 @@ _LAZY: dict[str, str] = {
     "register_wire_api": "modelwire.apis",
     "unregister_wire_api": "modelwire.apis",
     "Tool": "modelwire.common.tools",
+    "OutputValidationError": "modelwire.common.output",
+    "AsyncRunStream": "modelwire.agent",
+    "MaxTurnsExceededError": "modelwire.agent",
+    "RunEvent": "modelwire.agent",
+    "RunResult": "modelwire.agent",
+    "RunStream": "modelwire.agent",
+    "ToolExecuted": "modelwire.agent",
+    "TurnStarted": "modelwire.agent",
+    "LoginRequiredError": "modelwire.auth.errors",
+    "TokenRefreshError": "modelwire.auth.errors",
+    "CredentialStoreError": "modelwire.auth.errors",
+    "LoginError": "modelwire.auth.errors",
+    "LoginTimeoutError": "modelwire.auth.errors",
     "ResponsesOptions": "modelwire.apis.responses.request",
     "ChatOptions": "modelwire.apis.chat.request",
     "MessagesOptions": "modelwire.apis.messages.request",
@@ -142,14 +181,25 @@ _LAZY: dict[str, str] = {
 }
 
 
+# Names this module needs only while it loads (``annotations`` is the __future__ import's).
+del TYPE_CHECKING, annotations
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'modelwire' has no attribute {name!r}")
-    loaded = importlib.import_module(module)
+    from importlib import import_module
+
+    loaded = import_module(module)
     value = loaded if module == f"modelwire.{name}" else getattr(loaded, name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    """Only the public API (not the submodules and helpers this module's own code uses)."""
+    return sorted(__all__)
 
 
 __all__ = [
@@ -157,6 +207,7 @@ __all__ = [
     "APIError",
     "APITimeoutError",
     "AsyncClient",
+    "AsyncRunStream",
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
@@ -174,6 +225,7 @@ __all__ = [
     "ContentPart",
     "ContextWindowExceededError",
     "Created",
+    "CredentialStoreError",
     "Event",
     "EventTooLargeError",
     "HostedToolCall",
@@ -184,12 +236,17 @@ __all__ = [
     "InvalidJSONError",
     "Item",
     "ItemDone",
+    "LoginError",
+    "LoginRequiredError",
+    "LoginTimeoutError",
+    "MaxTurnsExceededError",
     "Message",
     "MessagesOptions",
     "ModelwireError",
     "NativeOnly",
     "NativeValidationError",
     "NotFoundError",
+    "OutputValidationError",
     "OverloadedError",
     "PermissionDeniedError",
     "ProviderSpec",
@@ -204,6 +261,9 @@ __all__ = [
     "RequestTooLargeError",
     "Response",
     "ResponsesOptions",
+    "RunEvent",
+    "RunResult",
+    "RunStream",
     "Service",
     "StopReason",
     "Stream",
@@ -213,12 +273,15 @@ __all__ = [
     "TextDelta",
     "TextPart",
     "Timeouts",
+    "TokenRefreshError",
     "Tool",
     "ToolCall",
     "ToolCallArgumentsDelta",
     "ToolCallDone",
     "ToolCallStarted",
+    "ToolExecuted",
     "ToolResult",
+    "TurnStarted",
     "Unknown",
     "UnprocessableEntityError",
     "Usage",

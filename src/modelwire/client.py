@@ -23,19 +23,21 @@ from collections.abc import (
     Mapping,
 )
 from types import TracebackType
-from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
+from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack, cast, overload
 
 import httpx2
 
 from ._version import __version__
+from .agent import DEFAULT_MAX_TURNS, AsyncRunStream, RunResult, RunStream, ToolLoop
 from .apis import ApiName, WireApi, wire_api
 from .apis.base import OutgoingRequest
 from .auth.base import Auth
 from .bodies import decode_token_count
 from .common.errors import ConfigurationError
 from .common.events import Event
+from .common.output import OutputSpec, output_spec
 from .common.prompt import Prompt, PromptArgs
-from .common.response import Response
+from .common.response import ParsedT, Response
 from .logs import configure_from_env
 from .services import Service, provider, service_names
 from .transport.checks import checked_base_url, checked_headers
@@ -67,6 +69,7 @@ __all__ = [
 ]
 
 _Http = TypeVar("_Http", httpx2.Client, httpx2.AsyncClient)
+_T = TypeVar("_T")
 ProviderName = Literal["openai", "anthropic", "chatgpt", "claude"] | str
 
 
@@ -221,6 +224,19 @@ class _Core:
         request = self.build(call, stream=stream)
         return self._flow(call, request, stream=stream or request.body.get("stream") is True)
 
+    def structured(
+        self, method: str, call: CallArgs, output_type: type[_T] | None, *, stream: bool = True
+    ) -> tuple[CallFlow, OutputSpec[_T] | None]:
+        """The flow of a call whose answer is validated as ``output_type`` (when given), which
+        goes out as the call's output schema."""
+        _checked(method, call)
+        if output_type is None:
+            return self.flow(call, stream=stream), None
+        if call.get("output_schema") is not None:
+            raise ConfigurationError("give output_type or output_schema, not both")
+        with_schema: CallArgs = {**call, "output_schema": output_type}
+        return self.flow(with_schema, stream=stream), output_spec(output_type)
+
     def count_flow(self, call: CallArgs) -> CallFlow:
         """The flow of ``count_tokens``: the create request, cut to the counting endpoint's
         fields, sent to it; the flow's ``result`` is the count."""
@@ -302,18 +318,32 @@ def _timeouts(timeout: Timeouts | float | None) -> Timeouts | None:
 _PROMPT_ARGS = frozenset(PromptArgs.__annotations__)
 
 
-class _Driver(Generic[_Http]):
-    """What both stream drivers hold: the flow, the HTTP client and the answer being read."""
+class _Driver(Generic[_Http, ParsedT]):
+    """What both stream drivers hold: the flow, the HTTP client, the answer being read and the
+    output type its text is validated as at the end."""
 
-    def __init__(self, flow: CallFlow, http: _Http) -> None:
+    def __init__(
+        self, flow: CallFlow, http: _Http, output: OutputSpec[ParsedT] | None = None
+    ) -> None:
         self._flow = flow
         self._http: _Http = http
         self._response: httpx2.Response | None = None
+        self._output = output
+        self._parsed: tuple[ParsedT] | None = None
 
     @property
-    def response(self) -> Response:
+    def response(self) -> Response[ParsedT]:
         """The collected Response (partial, ``complete=False``, if read before the end)."""
-        return self._flow.response
+        response = cast("Response[ParsedT]", self._flow.response)
+        if self._parsed is not None:
+            response.parsed = self._parsed[0]
+        return response
+
+    def _parse_output(self) -> None:
+        """Validate the finished answer as the output type, for ``response.parsed``
+        (OutputValidationError when it does not validate)."""
+        if self._output is not None:
+            self._parsed = (self._output.parse(self._flow.response),)
 
     def _request(self, send: Send) -> httpx2.Request:
         request: httpx2.Request = self._http.build_request(
@@ -326,15 +356,17 @@ class _Driver(Generic[_Http]):
         return request
 
 
-class Stream(_Driver[httpx2.Client]):
+class Stream(_Driver[httpx2.Client, ParsedT]):
     """A live response stream: iterate for events; ``response`` is the collected Response.
 
     Leaving the ``with`` block or calling ``close()`` closes the HTTP connection at once. This is
     the sync driver of the call flow: it performs the flow's I/O and nothing else.
     """
 
-    def __init__(self, flow: CallFlow, http: httpx2.Client) -> None:
-        super().__init__(flow, http)
+    def __init__(
+        self, flow: CallFlow, http: httpx2.Client, output: OutputSpec[ParsedT] | None = None
+    ) -> None:
+        super().__init__(flow, http, output)
         self._chunks: Iterator[bytes] | None = None
         self._events = self._drive(Steps(flow.run()))
 
@@ -344,7 +376,7 @@ class Stream(_Driver[httpx2.Client]):
     def __next__(self) -> Event:
         return next(self._events)
 
-    def __enter__(self) -> Stream:
+    def __enter__(self) -> Stream[ParsedT]:
         return self
 
     def __exit__(
@@ -358,7 +390,7 @@ class Stream(_Driver[httpx2.Client]):
     def close(self) -> None:
         self._events.close()
 
-    def until_done(self) -> Response:
+    def until_done(self) -> Response[ParsedT]:
         """Consume the rest of the stream and return the Response."""
         for _ in self:
             pass
@@ -374,6 +406,7 @@ class Stream(_Driver[httpx2.Client]):
                     steps.answer(self._perform(action))
                 except WIRE_FAULTS as error:
                     steps.fail(error)
+            self._parse_output()
         finally:
             steps.close()
             self._release()
@@ -407,13 +440,15 @@ class Stream(_Driver[httpx2.Client]):
             response.close()
 
 
-class AsyncStream(_Driver[httpx2.AsyncClient]):
+class AsyncStream(_Driver[httpx2.AsyncClient, ParsedT]):
     """The async twin of :class:`Stream`: ``async for event in stream``; cancelling the task or
     leaving ``async with`` closes the connection at once. It performs the call flow's I/O with
     asyncio, blocking work (a refresh) in a worker thread."""
 
-    def __init__(self, flow: CallFlow, http: httpx2.AsyncClient) -> None:
-        super().__init__(flow, http)
+    def __init__(
+        self, flow: CallFlow, http: httpx2.AsyncClient, output: OutputSpec[ParsedT] | None = None
+    ) -> None:
+        super().__init__(flow, http, output)
         self._chunks: AsyncIterator[bytes] | None = None
         self._events = self._drive(Steps(flow.run()))
 
@@ -423,7 +458,7 @@ class AsyncStream(_Driver[httpx2.AsyncClient]):
     async def __anext__(self) -> Event:
         return await self._events.__anext__()
 
-    async def __aenter__(self) -> AsyncStream:
+    async def __aenter__(self) -> AsyncStream[ParsedT]:
         return self
 
     async def __aexit__(
@@ -437,7 +472,7 @@ class AsyncStream(_Driver[httpx2.AsyncClient]):
     async def close(self) -> None:
         await self._events.aclose()
 
-    async def until_done(self) -> Response:
+    async def until_done(self) -> Response[ParsedT]:
         async for _ in self:
             pass
         return self.response
@@ -453,6 +488,7 @@ class AsyncStream(_Driver[httpx2.AsyncClient]):
                     steps.answer(await self._perform(action))
                 except WIRE_FAULTS as error:
                     steps.fail(error)
+            self._parse_output()
         finally:
             steps.close()
             await self._release()
@@ -608,18 +644,41 @@ class Client(_ClientBase):
         """A client for whatever the environment or the credential store provides."""
         return cls(kwargs.pop("provider", None) or _from_env_provider(), **kwargs)
 
-    def stream(self, **call: Unpack[CallArgs]) -> Stream:
+    @overload
+    def stream(self, *, output_type: type[_T], **call: Unpack[CallArgs]) -> Stream[_T]: ...
+    @overload
+    def stream(self, *, output_type: None = None, **call: Unpack[CallArgs]) -> Stream[None]: ...
+    def stream(
+        self, *, output_type: type[Any] | None = None, **call: Unpack[CallArgs]
+    ) -> Stream[Any]:
         """Start a streamed response (arguments: :class:`CallArgs`). Everything is validated
-        before anything is sent."""
-        _checked("Client.stream", call)
-        return Stream(self._core.flow(call), self._http)
+        before anything is sent. ``output_type``: ``response.parsed`` is the answer validated as
+        that type once the stream ends."""
+        flow, output = self._core.structured("Client.stream", call, output_type)
+        return Stream(flow, self._http, output)
 
-    def create(self, *, stream: bool = True, **call: Unpack[CallArgs]) -> Response:
+    @overload
+    def create(
+        self, *, output_type: type[_T], stream: bool = True, **call: Unpack[CallArgs]
+    ) -> Response[_T]: ...
+    @overload
+    def create(
+        self, *, output_type: None = None, stream: bool = True, **call: Unpack[CallArgs]
+    ) -> Response[None]: ...
+    def create(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        stream: bool = True,
+        **call: Unpack[CallArgs],
+    ) -> Response[Any]:
         """The whole response (arguments: :class:`CallArgs`). ``stream=True`` streams it and
         collects the events; ``stream=False`` asks for one JSON body and decodes it into the
-        same Response (a mode that only streams, such as the ChatGPT backend, streams anyway)."""
-        _checked("Client.create", call)
-        with Stream(self._core.flow(call, stream=stream), self._http) as running:
+        same Response (a mode that only streams, such as the ChatGPT backend, streams anyway).
+        ``output_type`` (a pydantic model, dataclass, TypedDict...): the answer is asked for as
+        JSON of its schema and ``.parsed`` is it validated (else OutputValidationError)."""
+        flow, output = self._core.structured("Client.create", call, output_type, stream=stream)
+        with Stream(flow, self._http, output) as running:
             return running.until_done()
 
     def count_tokens(self, **call: Unpack[CallArgs]) -> int:
@@ -650,6 +709,49 @@ class Client(_ClientBase):
         derived._owns_http = False
         derived._owns_auth = False
         return derived
+
+    @overload
+    def run(
+        self, *, output_type: type[_T], max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunResult[_T]: ...
+    @overload
+    def run(
+        self, *, output_type: None = None, max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunResult[None]: ...
+    def run(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        **call: Unpack[CallArgs],
+    ) -> RunResult[Any]:
+        """The tool loop (:mod:`modelwire.agent`): call the model, run the ``tools`` functions it
+        calls, send the results back, until it answers without a tool call. Other arguments are
+        ``create``'s; MaxTurnsExceededError (carrying the run so far) after ``max_turns`` calls."""
+        _checked("Client.run", call)
+        loop = ToolLoop("Client.run", call, max_turns=max_turns, output_type=output_type)
+        return RunStream(self, loop).until_done()
+
+    @overload
+    def run_stream(
+        self, *, output_type: type[_T], max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunStream[_T]: ...
+    @overload
+    def run_stream(
+        self, *, output_type: None = None, max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunStream[None]: ...
+    def run_stream(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        **call: Unpack[CallArgs],
+    ) -> RunStream[Any]:
+        """:meth:`run` as a stream of every turn's events (plus TurnStarted, ToolExecuted);
+        ``stream.result`` once it ends."""
+        _checked("Client.run_stream", call)
+        loop = ToolLoop("Client.run_stream", call, max_turns=max_turns, output_type=output_type)
+        return RunStream(self, loop)
 
     def close(self) -> None:
         if self._owns_http:
@@ -684,17 +786,39 @@ class AsyncClient(_ClientBase):
     def from_env(cls, **kwargs: Any) -> AsyncClient:
         return cls(kwargs.pop("provider", None) or _from_env_provider(), **kwargs)
 
-    def stream(self, **call: Unpack[CallArgs]) -> AsyncStream:
+    @overload
+    def stream(self, *, output_type: type[_T], **call: Unpack[CallArgs]) -> AsyncStream[_T]: ...
+    @overload
+    def stream(
+        self, *, output_type: None = None, **call: Unpack[CallArgs]
+    ) -> AsyncStream[None]: ...
+    def stream(
+        self, *, output_type: type[Any] | None = None, **call: Unpack[CallArgs]
+    ) -> AsyncStream[Any]:
         """Start a streamed response (``async with client.stream(...) as s: async for e in s``;
-        arguments: :class:`CallArgs`)."""
-        _checked("AsyncClient.stream", call)
-        return AsyncStream(self._core.flow(call), self._http)
+        arguments: :class:`CallArgs`, ``output_type`` as in :meth:`Client.stream`)."""
+        flow, output = self._core.structured("AsyncClient.stream", call, output_type)
+        return AsyncStream(flow, self._http, output)
 
-    async def create(self, *, stream: bool = True, **call: Unpack[CallArgs]) -> Response:
+    @overload
+    async def create(
+        self, *, output_type: type[_T], stream: bool = True, **call: Unpack[CallArgs]
+    ) -> Response[_T]: ...
+    @overload
+    async def create(
+        self, *, output_type: None = None, stream: bool = True, **call: Unpack[CallArgs]
+    ) -> Response[None]: ...
+    async def create(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        stream: bool = True,
+        **call: Unpack[CallArgs],
+    ) -> Response[Any]:
         """The whole response (arguments: :class:`CallArgs`); ``stream=False`` asks for one
-        JSON body (see :meth:`Client.create`)."""
-        _checked("AsyncClient.create", call)
-        async with AsyncStream(self._core.flow(call, stream=stream), self._http) as running:
+        JSON body, ``output_type`` validates the answer (see :meth:`Client.create`)."""
+        flow, output = self._core.structured("AsyncClient.create", call, output_type, stream=stream)
+        async with AsyncStream(flow, self._http, output) as running:
             return await running.until_done()
 
     async def count_tokens(self, **call: Unpack[CallArgs]) -> int:
@@ -722,6 +846,56 @@ class AsyncClient(_ClientBase):
         derived._owns_http = False
         derived._owns_auth = False
         return derived
+
+    @overload
+    async def run(
+        self, *, output_type: type[_T], max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunResult[_T]: ...
+    @overload
+    async def run(
+        self, *, output_type: None = None, max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> RunResult[None]: ...
+    async def run(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        **call: Unpack[CallArgs],
+    ) -> RunResult[Any]:
+        """The tool loop of :meth:`Client.run`; async tools are awaited, and the calls of one
+        turn run concurrently (sync tools in worker threads)."""
+        _checked("AsyncClient.run", call)
+        loop = ToolLoop(
+            "AsyncClient.run", call, max_turns=max_turns, output_type=output_type, is_async=True
+        )
+        return await AsyncRunStream(self, loop).until_done()
+
+    @overload
+    def run_stream(
+        self, *, output_type: type[_T], max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> AsyncRunStream[_T]: ...
+    @overload
+    def run_stream(
+        self, *, output_type: None = None, max_turns: int = ..., **call: Unpack[CallArgs]
+    ) -> AsyncRunStream[None]: ...
+    def run_stream(
+        self,
+        *,
+        output_type: type[Any] | None = None,
+        max_turns: int = DEFAULT_MAX_TURNS,
+        **call: Unpack[CallArgs],
+    ) -> AsyncRunStream[Any]:
+        """:meth:`run` as a stream (``async with client.run_stream(...) as s: async for e in
+        s``); ``s.result`` once it ends."""
+        _checked("AsyncClient.run_stream", call)
+        loop = ToolLoop(
+            "AsyncClient.run_stream",
+            call,
+            max_turns=max_turns,
+            output_type=output_type,
+            is_async=True,
+        )
+        return AsyncRunStream(self, loop)
 
     async def aclose(self) -> None:
         if self._owns_http:

@@ -71,7 +71,7 @@ def test_chatgpt_shape_applies_the_backend_rules() -> None:
     assert body["instructions"] == CHATGPT_DEFAULT_INSTRUCTIONS
     assert "max_output_tokens" not in body
     assert "temperature" not in body
-    assert body["reasoning"] == {"effort": "low"}
+    assert body["reasoning"] == {"effort": "low", "summary": "auto"}  # reasoning asked is shown
     assert body["include"] == ["reasoning.encrypted_content"]
     validate_request("responses", body)
 

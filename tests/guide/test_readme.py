@@ -132,7 +132,8 @@ def test_anthropic_quickstart(pointed: FakeServer, capsys: pytest.CaptureFixture
     run_block('mw.Client("anthropic") as client')
 
     output = capsys.readouterr().out
-    assert "[thinking] " in output
+    assert output.startswith("Thinking: ")  # once, not before every fragment
+    assert "[thinking]" not in output
     assert "You said: Why is the sky blue?" in output
     assert "end_turn" in output
 

@@ -7,9 +7,14 @@ these endpoints have moved before (Claude's token host did in 2026), and tests a
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
+
+from ..common.errors import ConfigurationError
 
 _Config = TypeVar("_Config", "ChatGPTOAuthConfig", "ClaudeOAuthConfig")
 
@@ -29,39 +34,101 @@ def _from_env(cls: type[_Config], env: dict[str, str], overrides: dict[str, Any]
     return replace(config, **values)
 
 
+#: The ChatGPT backend's per-request headers, as Codex sends them where the backend uses them
+#: (``openai-beta``); ``originator``, ``session_id`` and ``chatgpt-account-id`` are added per
+#: request from :class:`ChatGPTOAuthConfig` and the tokens. Extend or override it with
+#: ``ChatGPTOAuthConfig(headers=...)`` / ``from_env(headers=...)`` or ``MODELWIRE_CHATGPT_HEADERS``.
+CHATGPT_HEADERS: Mapping[str, str] = MappingProxyType({"openai-beta": "responses=experimental"})
+
+
 @dataclass(frozen=True, slots=True)
 class ChatGPTOAuthConfig:
-    """ChatGPT sign-in (the Codex CLI's OAuth client).
+    """ChatGPT sign-in (the Codex CLI's OAuth client) and the ChatGPT backend's request rules.
 
     ``callback_port`` is the loopback listener's port (1455, as registered for the client; 0 picks
-    a free port, for tests); the redirect URI is ``http://localhost:<port>/auth/callback``.
-    ``refresh_after_days`` is the fallback refresh interval when the access token's expiry cannot
-    be read (Codex refreshes after 8 days).
+    a free port, for tests); when it is taken, ``fallback_callback_port`` (1457, the client's
+    second registered redirect; None: no fallback) is used. The redirect URI is
+    ``http://localhost:<port>/auth/callback``. ``refresh_after_days`` is the fallback refresh
+    interval when the access token's expiry cannot be read (Codex refreshes after 8 days).
+
+    The table of what every backend request carries: ``originator`` (modelwire's own name: it
+    says who is calling, and modelwire does not pose as Codex), ``headers`` (added unless the
+    request already has them; an empty value drops one), ``include`` (always asked for: without
+    the encrypted reasoning a ``store: false`` conversation cannot carry the model's reasoning
+    into the next turn) and ``instruction_roles`` (input messages of these roles travel in
+    ``instructions``: the backend refuses system messages in the input).
     """
 
     issuer: str = "https://auth.openai.com"
     authorize_url: str = "https://auth.openai.com/oauth/authorize"
     token_url: str = "https://auth.openai.com/oauth/token"
     client_id: str = "app_EMoamEEZ73f0CkXaXp7hrann"
-    scope: str = "openid profile email offline_access"
+    scope: str = "openid profile email offline_access api.connectors.read api.connectors.invoke"
     callback_port: int = 1455
+    fallback_callback_port: int | None = 1457
     callback_path: str = "/auth/callback"
     refresh_margin_seconds: float = 300.0
     refresh_after_days: float = 8.0
+    originator: str = "modelwire"
+    headers: Mapping[str, str] = field(default_factory=lambda: dict(CHATGPT_HEADERS))
+    include: tuple[str, ...] = ("reasoning.encrypted_content",)
+    instruction_roles: tuple[str, ...] = ("system", "developer")
 
     ENV: ClassVar[dict[str, str]] = {
         "authorize_url": "MODELWIRE_CHATGPT_AUTHORIZE_URL",
         "token_url": "MODELWIRE_CHATGPT_TOKEN_URL",
         "client_id": "MODELWIRE_CHATGPT_CLIENT_ID",
     }
+    #: The request-table variables (ENV names the OAuth endpoints, which the emulator can serve).
+    ORIGINATOR_ENV: ClassVar[str] = "MODELWIRE_CHATGPT_ORIGINATOR"
+    #: A JSON object of headers merged over :data:`CHATGPT_HEADERS` ("" drops one).
+    HEADERS_ENV: ClassVar[str] = "MODELWIRE_CHATGPT_HEADERS"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ChatGPTOAuthConfig:
-        """Defaults, then ``MODELWIRE_CHATGPT_*`` variables, then ``overrides`` (None: unset)."""
-        return _from_env(cls, cls.ENV, overrides)
+        """Defaults, then ``MODELWIRE_CHATGPT_*`` variables, then ``overrides`` (None: unset).
+
+        ``headers`` merge by name: the defaults, then ``MODELWIRE_CHATGPT_HEADERS``, then the
+        ``headers`` override; an empty value removes a header.
+        """
+        headers = merge_headers(
+            CHATGPT_HEADERS, _headers_from_env(cls.HEADERS_ENV), overrides.pop("headers", None)
+        )
+        env = {**cls.ENV, "originator": cls.ORIGINATOR_ENV}
+        return _from_env(cls, env, {**overrides, "headers": headers})
 
     def redirect_uri(self, port: int) -> str:
         return f"http://localhost:{port}{self.callback_path}"
+
+
+def merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
+    """Header tables merged by (lower-cased) name, later layers winning; "" removes a header."""
+    merged: dict[str, str] = {}
+    for layer in layers:
+        for name, value in (layer or {}).items():
+            if value:
+                merged[name.lower()] = value
+            else:
+                merged.pop(name.lower(), None)
+    return merged
+
+
+def _headers_from_env(variable: str) -> dict[str, str]:
+    raw = os.environ.get(variable)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ConfigurationError(
+            f"{variable} must be a JSON object of header names to string values, "
+            'for example {"openai-beta": "responses=experimental"}'
+        )
+    return value
 
 
 @dataclass(frozen=True, slots=True)

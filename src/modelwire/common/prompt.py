@@ -7,6 +7,7 @@ from typing import Any, Literal, Required, TypeAlias, TypedDict, Unpack
 
 from .errors import ConfigurationError
 from .items import Item, Message
+from .output import output_spec
 from .tools import Tool, ToolLike, as_tool
 
 ToolChoice: TypeAlias = Literal["auto", "required", "none"] | str
@@ -21,7 +22,8 @@ class PromptArgs(TypedDict, total=False):
     are Tool objects, ``{"name", "description", "parameters"}`` dicts, pydantic models or typed
     functions. ``tool_choice`` is ``"auto"``, ``"required"``, ``"none"`` or a tool's name.
     ``reasoning`` asks for reasoning effort on any API; ``output_schema`` for JSON output matching
-    a JSON schema (or a pydantic model). ``model`` None: the provider's default for the API.
+    a JSON schema (or a type's: a pydantic model, dataclass, TypedDict; ``output_type=`` on the
+    clients also validates the answer as it). ``model`` None: the provider's default for the API.
     """
 
     model: str | None
@@ -34,7 +36,7 @@ class PromptArgs(TypedDict, total=False):
     temperature: float | None
     stop: str | list[str] | None
     reasoning: Effort | None
-    output_schema: dict[str, Any] | type | None
+    output_schema: dict[str, Any] | type[Any] | None
 
 
 @dataclass(slots=True)
@@ -82,11 +84,11 @@ class Prompt:
             raise ConfigurationError("input is empty: give a string or at least one item")
         schema_name = "output"
         schema: dict[str, Any] | None
-        if isinstance(output_schema, type):
-            schema = output_schema.model_json_schema()  # type: ignore[attr-defined]
-            schema_name = output_schema.__name__
-        else:
+        if output_schema is None or isinstance(output_schema, dict):
             schema = output_schema
+        else:  # a type: its JSON schema, as ``output_type`` sends it
+            spec = output_spec(output_schema)
+            schema, schema_name = spec.schema, spec.name
         defined = [as_tool(tool) for tool in tools or []]
         names = [tool.name for tool in defined]
         duplicates = sorted({name for name in names if names.count(name) > 1})

@@ -5,9 +5,12 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 @dataclass(slots=True)
@@ -32,33 +35,67 @@ class Tool:
 
     @classmethod
     def from_function(cls, function: Callable[..., Any], *, name: str | None = None) -> Tool:
-        """A tool from a typed function: parameters from annotations, description from docstring."""
-        from pydantic import create_model
-
-        signature = inspect.signature(function)
-        fields: dict[str, Any] = {}
-        for parameter in signature.parameters.values():
-            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-                raise ConfigurationError(
-                    f"tool {function.__name__!r}: *args/**kwargs cannot be described as a schema"
-                )
-            if parameter.annotation is inspect.Parameter.empty:
-                raise ConfigurationError(
-                    f"tool {function.__name__!r}: parameter {parameter.name!r} "
-                    "needs a type annotation"
-                )
-            default = ... if parameter.default is inspect.Parameter.empty else parameter.default
-            fields[parameter.name] = (parameter.annotation, default)
-        model = create_model(f"{function.__name__}_arguments", **fields)
-        schema: dict[str, Any] = model.model_json_schema()
+        """A tool from a typed function: parameters from its annotations, described by the
+        docstring's Args/Parameters section (Google, NumPy or reST style); the description is
+        the rest of the docstring (its short and long description)."""
+        description, parameter_descriptions = _described(function)
+        schema: dict[str, Any] = arguments_model(function).model_json_schema()
         schema.pop("title", None)
-        for prop in schema.get("properties", {}).values():
+        for parameter, prop in schema.get("properties", {}).items():
             prop.pop("title", None)
-        return cls(
-            name=name or function.__name__,
-            description=inspect.getdoc(function) or "",
-            parameters=schema,
-        )
+            described = parameter_descriptions.get(parameter)
+            if described and "description" not in prop:
+                prop["description"] = described
+        return cls(name=name or function.__name__, description=description, parameters=schema)
+
+
+def arguments_model(function: Callable[..., Any]) -> type[BaseModel]:
+    """A pydantic model of the function's parameters: the tool's schema, and what validates and
+    coerces the arguments a model sends before the function is called."""
+    from pydantic import create_model
+
+    try:
+        # String annotations (``from __future__ import annotations``) resolved in the function's
+        # module, so the schema sees the real types.
+        signature = inspect.signature(function, eval_str=True)
+    except NameError as error:
+        raise ConfigurationError(
+            f"tool {function.__name__!r}: an annotation names something its module does not "
+            f"define ({error})"
+        ) from None
+    fields: dict[str, Any] = {}
+    for parameter in signature.parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise ConfigurationError(
+                f"tool {function.__name__!r}: *args/**kwargs cannot be described as a schema"
+            )
+        if parameter.annotation is inspect.Parameter.empty:
+            raise ConfigurationError(
+                f"tool {function.__name__!r}: parameter {parameter.name!r} needs a type annotation"
+            )
+        default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        fields[parameter.name] = (parameter.annotation, default)
+    model: type[BaseModel] = create_model(f"{function.__name__}_arguments", **fields)
+    return model
+
+
+def _described(function: Callable[..., Any]) -> tuple[str, dict[str, str]]:
+    """The docstring's description (without its sections) and each parameter's description."""
+    text = inspect.getdoc(function)
+    if not text:
+        return "", {}
+    from docstring_parser import ParseError, parse
+
+    try:
+        docstring = parse(text)
+    except ParseError:  # not one of the styles: the whole text describes the tool
+        return text, {}
+    description = "\n\n".join(
+        part for part in (docstring.short_description, docstring.long_description) if part
+    )
+    return description, {
+        param.arg_name: param.description for param in docstring.params if param.description
+    }
 
 
 ToolLike = Tool | dict[str, Any] | type | Callable[..., Any]

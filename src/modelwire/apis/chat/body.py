@@ -76,6 +76,8 @@ def decode(body: dict[str, Any]) -> Response:
             )
     choice = choices[0]
     message = choice.get("message")
+    if message is None and choice.get("finish_reason") == "content_filter":
+        message = {}  # Azure leaves the message out of a choice its content filter stopped
     if type(message) is not dict:
         raise TypeError(f"choices[0].message is {type(message).__name__}, not an object")
     content = message.get("content")

@@ -148,16 +148,7 @@ def chat_messages(items: list[Item]) -> list[dict[str, Any]]:
                 assistant["refusal"] = refusal
         elif isinstance(item, ToolCall):
             assistant = assistant or {"role": "assistant", "content": None}
-            assistant.setdefault("tool_calls", []).append(
-                {
-                    "id": openai_tool_id(item.id),
-                    "type": "function",
-                    "function": {
-                        "name": item.name,
-                        "arguments": item.raw_arguments or dumps(item.arguments).decode(),
-                    },
-                }
-            )
+            assistant.setdefault("tool_calls", []).append(_tool_call(item))
         elif isinstance(item, Reasoning):
             returned = _returned_reasoning(item)
             if returned:
@@ -184,6 +175,20 @@ def chat_messages(items: list[Item]) -> list[dict[str, Any]]:
             raise ConfigurationError(f"cannot send {type(item).__name__} to the Chat API")
     flush()
     return out
+
+
+def _tool_call(call: ToolCall) -> dict[str, Any]:
+    """A tool call as the assistant message carries it: a custom tool's free-text input goes back
+    as a custom call (sent as a function call, the API would refuse the tool's name)."""
+    if call.kind == "custom":
+        custom = {"name": call.name, "input": call.raw_arguments}
+        return {"id": openai_tool_id(call.id), "type": "custom", "custom": custom}
+    arguments = call.raw_arguments or dumps(call.arguments).decode()
+    return {
+        "id": openai_tool_id(call.id),
+        "type": "function",
+        "function": {"name": call.name, "arguments": arguments},
+    }
 
 
 #: Reasoning fields a Chat server sends on the assistant message and takes back there.

@@ -23,6 +23,7 @@ from ...common.items import Item, Message, Reasoning, TextPart, ToolCall
 from ...common.response import Response, StopReason
 from ...common.usage import Usage
 from ...wire.json import dumps
+from .beta_blocks import BETA_ITEM_BLOCKS, BETA_RESULT_BLOCKS
 from .errors import error_from_body
 
 API: Final = "messages"
@@ -54,6 +55,7 @@ HOSTED_RESULT_BLOCKS: Final = (
     "text_editor_code_execution_tool_result",
     "tool_search_tool_result",
     "mcp_tool_result",
+    *BETA_RESULT_BLOCKS,
 )
 
 
@@ -225,6 +227,10 @@ _READERS: Final[dict[str, _Reader]] = {
     "redacted_thinking": redacted_thinking_item,
     **dict.fromkeys(HOSTED_CALL_BLOCKS, hosted_call_item),
     **dict.fromkeys(HOSTED_RESULT_BLOCKS, hosted_result_item),
+    **{
+        kind: (lambda block, kind, names: BETA_ITEM_BLOCKS[kind](block))
+        for kind in BETA_ITEM_BLOCKS
+    },
 }
 
 

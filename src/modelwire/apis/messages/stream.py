@@ -46,6 +46,7 @@ from ...common.response import StopReason
 from ...common.text import TextBuffer
 from ...common.usage import Usage
 from ...wire.json import dumps
+from .beta_blocks import BETA_ITEM_BLOCKS, BETA_OPAQUE_BLOCKS, BETA_RESULT_BLOCKS
 from .errors import error_from_body
 
 API: Final = "messages"
@@ -77,10 +78,11 @@ HOSTED_RESULT_BLOCKS = (
     "text_editor_code_execution_tool_result",
     "tool_search_tool_result",
     "mcp_tool_result",
+    *BETA_RESULT_BLOCKS,
 )
 
 #: Known blocks with no common meaning: kept in the final message, no item.
-OPAQUE_BLOCKS = ("container_upload",)
+OPAQUE_BLOCKS = ("container_upload", *BETA_OPAQUE_BLOCKS)
 
 _TOOL_INPUT_BLOCKS = frozenset(("tool_use", *HOSTED_CALL_BLOCKS))
 
@@ -214,6 +216,9 @@ class Mapper:
         for kind in OPAQUE_BLOCKS:
             self._starters[kind] = self._start_silently
             self._finishers[kind] = self._finish_opaque
+        for kind in BETA_ITEM_BLOCKS:
+            self._starters[kind] = self._start_silently
+            self._finishers[kind] = self._finish_beta_block
         # Each delta type applies to some block kinds only; elsewhere it is not understood.
         # text_delta and thinking_delta are handled inline in _block_delta (the hot path); a
         # malformed one falls through to Unknown.
@@ -223,6 +228,7 @@ class Mapper:
             "citations_delta": (self._citations_delta, frozenset(("text",))),
             "signature_delta": (self._signature_delta, frozenset(("thinking",))),
             "input_json_delta": (self._input_json_delta, _TOOL_INPUT_BLOCKS),
+            "compaction_delta": (self._compaction_delta, frozenset(("compaction",))),
         }
 
     # --- the StreamMapper protocol -----------------------------------------------------------
@@ -488,7 +494,26 @@ class Mapper:
         call_id = _str(opened.block.get("id"))
         return [ToolCallArgumentsDelta(API, payload, call_id, fragment, index)]
 
+    def _compaction_delta(
+        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
+    ) -> list[Event]:
+        # The summary streams as text fragments; the encrypted form (when sent) comes whole.
+        opened.fragments.append(_text(delta.get("content"), "content"))
+        encrypted = delta.get("encrypted_content")
+        if type(encrypted) is str:
+            opened.block = {**opened.block, "encrypted_content": encrypted}
+        return self._pass_through(payload)
+
     # --- content blocks: stops ------------------------------------------------------------------
+
+    def _finish_beta_block(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+        # compaction, mcp_tool_listing: one item each, the block as the API takes it back.
+        block = opened.block
+        if opened.kind == "compaction" and opened.fragments:
+            block = {**block, "content": opened.fragments.getvalue()}
+        self._closed[index] = block
+        item = BETA_ITEM_BLOCKS[opened.kind](block)
+        return [ItemDone(API, payload, item, index)]
 
     def _finish_text(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
         text = opened.fragments.getvalue()

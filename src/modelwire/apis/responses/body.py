@@ -32,6 +32,7 @@ from ...common.response import Response, StopReason
 from ...common.usage import Usage
 from ...wire.json import JSONDecodeError, dumps, loads
 from .errors import error_from_body
+from .tool_items import TOOL_ITEM_NAMES, tool_item, waits_for_caller
 
 API: Final = "responses"
 _ITEM_API: Final[Literal["responses"]] = "responses"
@@ -120,9 +121,9 @@ def decode(body: dict[str, Any]) -> Response:
 
 def _is_error_body(body: dict[str, Any]) -> bool:
     # A response object has an ``error`` field too (null unless it failed): only a body that is
-    # not a response object is an error body.
+    # not a response object is an error body. The ChatGPT backend's errors are {"detail": ...}.
     return body.get("object") != "response" and (
-        body.get("error") is not None or body.get("type") == "error"
+        body.get("error") is not None or body.get("type") == "error" or "detail" in body
     )
 
 
@@ -189,7 +190,7 @@ def stop_reason_of_output(output: Any) -> StopReason:
     tool_call = text = refusal = False
     for item in output:
         item_type = item.get("type")
-        if item_type in CALLER_RUN_ITEMS:
+        if item_type in CALLER_RUN_ITEMS or waits_for_caller(item):
             tool_call = True
         elif item_type == "message":
             for part in item.get("content") or ():
@@ -321,6 +322,7 @@ _ITEM_BUILDERS: Final[dict[str, Callable[[dict[str, Any]], Item]]] = {
     "function_call_output": tool_output_item,
     "custom_tool_call_output": tool_output_item,
     **dict.fromkeys(HOSTED_TOOL_NAMES, hosted_tool_item),
+    **dict.fromkeys(TOOL_ITEM_NAMES, tool_item),
 }
 
 

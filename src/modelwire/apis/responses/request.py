@@ -30,10 +30,14 @@ _OUTPUT_ONLY_PART_FIELDS = ("logprobs",)
 @dataclass(slots=True, kw_only=True)
 class ResponsesOptions:
     """Responses-only request fields. ``hosted_tools`` are tool objects such as
-    ``{"type": "web_search"}`` or ``{"type": "file_search", "vector_store_ids": [...]}``."""
+    ``{"type": "web_search"}`` or ``{"type": "file_search", "vector_store_ids": [...]}``.
+
+    ``reasoning_summary`` None: ``"auto"`` whenever reasoning is asked for (reasoning one asked
+    for should be seen); ``"none"`` sends no summary request (for organisations the API refuses
+    summaries to)."""
 
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
-    reasoning_summary: Literal["auto", "concise", "detailed"] | None = None
+    reasoning_summary: Literal["auto", "concise", "detailed", "none"] | None = None
     include_encrypted_reasoning: bool | None = None
     include: list[str] = field(default_factory=list)
     store: bool | None = None
@@ -86,12 +90,15 @@ def build_body(prompt: Prompt, options: ResponsesOptions | None, *, stream: bool
         body["temperature"] = prompt.temperature
     effort = options.reasoning_effort or prompt.reasoning
     include = list(options.include)
-    if effort is not None or options.reasoning_summary is not None:
+    summary = options.reasoning_summary
+    if summary is None and effort not in (None, "none"):
+        summary = "auto"
+    if effort is not None or summary is not None:
         reasoning: dict[str, Any] = {}
         if effort is not None:
             reasoning["effort"] = effort
-        if options.reasoning_summary is not None:
-            reasoning["summary"] = options.reasoning_summary
+        if summary not in (None, "none"):
+            reasoning["summary"] = summary
         body["reasoning"] = reasoning
         # Without the encrypted reasoning a stateless (store=false) conversation cannot carry
         # the model's reasoning into the next turn.

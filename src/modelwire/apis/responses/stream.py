@@ -56,6 +56,7 @@ from ...common.text import TextBuffer
 from ...common.usage import Usage
 from ...wire.json import JSONDecodeError, loads
 from .errors import error_from_body
+from .tool_items import TOOL_ITEM_NAMES, tool_item, waits_for_caller
 
 API: Final = "responses"
 _ITEM_API: Final[Literal["responses"]] = "responses"
@@ -124,6 +125,9 @@ PASS_THROUGH_EVENTS: Final = frozenset(
         "response.shell_call_command.done",
         "response.shell_call_output_content.delta",
         "response.shell_call_output_content.done",
+        # Sent by the API, unknown to openai 3.57 (schemas/overlay/responses.yaml).
+        "response.apply_patch_call_operation_diff.delta",
+        "response.apply_patch_call_operation_diff.done",
     )
 )
 
@@ -253,6 +257,8 @@ class Mapper:
         }
         for item_type in HOSTED_TOOL_NAMES:
             builders[item_type] = self._hosted_tool_done
+        for item_type in TOOL_ITEM_NAMES:
+            builders[item_type] = self._tool_item_done
         self._item_builders = builders
 
     # ------------------------------------------------------------------ protocol
@@ -385,6 +391,8 @@ class Mapper:
         if tool_name is not None:
             status = _str_or_none(item.get("status")) or "in_progress"
             return [HostedToolCall(API, payload, item_id or "", tool_name, status, index)]
+        if item_type in TOOL_ITEM_NAMES:
+            return self._tool_item_added(payload, item, index)
         return self._pass_through(payload)
 
     def _item_done(self, payload: dict[str, Any]) -> list[Event]:
@@ -526,6 +534,25 @@ class Mapper:
             ItemDone(API, payload, tool, index),
         ]
 
+    def _tool_item_added(
+        self, payload: dict[str, Any], item: dict[str, Any], index: int
+    ) -> list[Event]:
+        # Shell, local shell, apply_patch, tool search, program: announced like a hosted tool.
+        tool = tool_item(item)
+        status = _str_or_none(item.get("status")) or "in_progress"
+        return [HostedToolCall(API, payload, tool.id, tool.name, status, index)]
+
+    def _tool_item_done(
+        self, payload: dict[str, Any], item: dict[str, Any], index: int
+    ) -> list[Event]:
+        tool = tool_item(item)
+        if waits_for_caller(item):
+            self._output_tool_call = True
+        return [
+            HostedToolCall(API, payload, tool.id, tool.name, tool.status or "completed", index),
+            ItemDone(API, payload, tool, index),
+        ]
+
     def _tool_output_done(
         self, payload: dict[str, Any], item: dict[str, Any], index: int
     ) -> list[Event]:
@@ -620,7 +647,7 @@ class Mapper:
             item_type = item.get("type")
             if type(item_type) is not str:
                 continue
-            if item_type in _CALLER_RUN_ITEMS:
+            if item_type in _CALLER_RUN_ITEMS or waits_for_caller(item):
                 tool_call = True
             elif item_type == "message":
                 for part in _dicts(item.get("content")):
