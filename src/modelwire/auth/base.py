@@ -11,18 +11,19 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..apis.base import OutgoingRequest
+from ..common.errors import APIError
+from .config import OPENAI_SCOPING_HEADERS
 
 __all__ = ["AnthropicKeyAuth", "Auth", "OpenAIKeyAuth", "OutgoingRequest", "merge_beta", "redact"]
 
 
 def merge_beta(headers: dict[str, str], *betas: str) -> None:
-    """Add Anthropic beta flags to ``anthropic-beta``, keeping the ones already there."""
-    present = [b.strip() for b in headers.get("anthropic-beta", "").split(",") if b.strip()]
-    for beta in betas:
-        if beta not in present:
-            present.append(beta)
-    if present:
-        headers["anthropic-beta"] = ",".join(present)
+    """Add Anthropic beta flags to ``anthropic-beta`` after the ones already there, each named
+    once (a flag the caller already listed, even twice, is sent once)."""
+    present = headers.get("anthropic-beta", "").split(",")
+    merged = dict.fromkeys(beta.strip() for beta in (*present, *betas) if beta.strip())
+    if merged:
+        headers["anthropic-beta"] = ",".join(merged)
 
 
 def redact(secret: str | None) -> str:
@@ -64,6 +65,11 @@ class Auth:
         """After a 401: refresh if possible (may block); True means send the request once more."""
         return False
 
+    def explain(self, error: APIError) -> APIError:
+        """The error to raise for an error answer: ``error`` itself, or a more telling one the
+        mode knows (a sign-in refused for this client: ``SubscriptionRefusedError``)."""
+        return error
+
     def close(self) -> None:
         """Release what the auth holds (its HTTP client for refreshes)."""
 
@@ -72,20 +78,34 @@ class Auth:
 
 
 class OpenAIKeyAuth(Auth):
-    """An OpenAI API key: ``Authorization: Bearer``."""
+    """An OpenAI API key: ``Authorization: Bearer``, and the account scoping the key works in
+    (``organization`` → ``OpenAI-Organization``, ``project`` → ``OpenAI-Project``) when given."""
 
     mode = "openai-api-key"
     provider = "openai"
     apis = ("responses", "chat")
 
-    def __init__(self, api_key: str) -> None:
+    def __init__(
+        self, api_key: str, *, organization: str | None = None, project: str | None = None
+    ) -> None:
         self._api_key = api_key
+        self.organization = organization
+        self.project = project
+        self._scoping = {
+            OPENAI_SCOPING_HEADERS[name]: value
+            for name, value in (("organization", organization), ("project", project))
+            if value
+        }
 
     def prepare(self, request: OutgoingRequest) -> None:
         request.headers["authorization"] = f"Bearer {self._api_key}"
+        request.headers.update(self._scoping)
 
     def __repr__(self) -> str:
-        return f"OpenAIKeyAuth(api_key={redact(self._api_key)!r})"
+        return (
+            f"OpenAIKeyAuth(api_key={redact(self._api_key)!r}, "
+            f"organization={self.organization!r}, project={self.project!r})"
+        )
 
 
 class AnthropicKeyAuth(Auth):

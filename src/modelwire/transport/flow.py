@@ -31,6 +31,7 @@ import httpx2
 
 from ..apis.base import OutgoingRequest, WireApi
 from ..auth.base import Auth
+from ..auth.errors import SubscriptionRefusedError
 from ..common.errors import (
     APIConnectionError,
     APIError,
@@ -252,8 +253,10 @@ class CallFlow:
                     refreshed = True
                     if (yield Blocking(partial(auth.handle_unauthorized, request))):
                         continue
-                error_answer = self._error_for(answer.status, answer.headers, body)
-                retryable = should_retry(answer.status, answer.headers)
+                error_answer = auth.explain(self._error_for(answer.status, answer.headers, body))
+                retryable = should_retry(answer.status, answer.headers) and not isinstance(
+                    error_answer, SubscriptionRefusedError
+                )
                 delay = self._delay(attempt, answer.headers) if retryable else None
                 if delay is None:
                     raise error_answer
