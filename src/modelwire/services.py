@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .apis import WIRE_APIS
-from .auth.base import AnthropicKeyAuth, Auth, OpenAIKeyAuth
+from .auth.base import AnthropicKeyAuth, Auth, OpenAIKeyAuth, checked_api_key
 from .common.errors import ConfigurationError
 
 #: Anthropic's API, where both the ``anthropic`` (API key) and ``claude`` (sign-in) services live.
@@ -116,11 +116,25 @@ def api_key_auth(auth_type: Callable[..., Auth], *, default: str | None = None) 
     arguments."""
 
     def make(service: Service, explicit: str | None, **scoping: str) -> Auth:
-        key = explicit or (os.environ.get(service.api_key_env) if service.api_key_env else None)
+        key: str | None = None
+        if explicit is not None:
+            key = checked_api_key(explicit, provider=service.name, source="passed as api_key=")
+        elif service.api_key_env and os.environ.get(service.api_key_env, "").strip():
+            key = checked_api_key(
+                os.environ[service.api_key_env],
+                provider=service.name,
+                source=f"in {service.api_key_env}",
+            )
         if not key:
             from .auth import stored_api_key
 
-            key = stored_api_key(service.name) or default
+            stored = stored_api_key(service.name)
+            if stored:
+                key = checked_api_key(
+                    stored, provider=service.name, source="in the credential store"
+                )
+            else:
+                key = default
         if not key:
             where = f"set {service.api_key_env}, " if service.api_key_env else ""
             raise ConfigurationError(

@@ -11,10 +11,51 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..apis.base import OutgoingRequest
-from ..common.errors import APIError
+from ..common.errors import APIError, ConfigurationError
 from .config import OPENAI_SCOPING_HEADERS
 
-__all__ = ["AnthropicKeyAuth", "Auth", "OpenAIKeyAuth", "OutgoingRequest", "merge_beta", "redact"]
+__all__ = [
+    "AnthropicKeyAuth",
+    "Auth",
+    "OpenAIKeyAuth",
+    "OutgoingRequest",
+    "checked_api_key",
+    "merge_beta",
+    "redact",
+]
+
+
+def checked_api_key(key: str, *, provider: str, source: str = "") -> str:
+    """``key`` stripped of surrounding whitespace (a trailing newline from a file or a paste),
+    or :class:`ConfigurationError` when what is left cannot be a key: empty, or holding a
+    character outside printable ASCII (a space, a control character, a non-ASCII letter). Such a
+    key would otherwise fail as an illegal header value, in an error that quotes the header.
+
+    Every key goes through here, whatever its source (argument, environment, store); ``source``
+    says which, for the message. The message names the kind and position of the bad character,
+    never the key.
+    """
+    where = f" {source}" if source else ""
+    if not isinstance(key, str):
+        raise ConfigurationError(f"the {provider} API key{where} is not a string")
+    stripped = key.strip()
+    if not stripped:
+        raise ConfigurationError(f"the {provider} API key{where} is empty")
+    for position, character in enumerate(stripped, start=1):
+        if not "!" <= character <= "~":
+            kind = (
+                "space"
+                if character.isspace()
+                else "control"
+                if not character.isprintable()
+                else "non-ASCII"
+            )
+            raise ConfigurationError(
+                f"the {provider} API key{where} holds a {kind} character (character {position} "
+                f"of {len(stripped)}); an API key is printable ASCII without spaces. Copy it "
+                "again without what came along with it"
+            )
+    return stripped
 
 
 def merge_beta(headers: dict[str, str], *betas: str) -> None:
@@ -88,7 +129,7 @@ class OpenAIKeyAuth(Auth):
     def __init__(
         self, api_key: str, *, organization: str | None = None, project: str | None = None
     ) -> None:
-        self._api_key = api_key
+        self._api_key = checked_api_key(api_key, provider=self.provider)
         self.organization = organization
         self.project = project
         self._scoping = {
@@ -117,7 +158,7 @@ class AnthropicKeyAuth(Auth):
     apis = ("messages", "chat")
 
     def __init__(self, api_key: str) -> None:
-        self._api_key = api_key
+        self._api_key = checked_api_key(api_key, provider=self.provider)
 
     def prepare(self, request: OutgoingRequest) -> None:
         if request.api == "chat":

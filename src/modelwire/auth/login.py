@@ -33,6 +33,7 @@ from ..common.errors import ConfigurationError
 from ..services import provider as service
 from ..services import service_names
 from ._loopback import LoopbackListener
+from .base import checked_api_key
 from .config import ChatGPTOAuthConfig, ClaudeOAuthConfig
 from .errors import LoginError
 from .oauth import (
@@ -399,9 +400,7 @@ def save_api_key(provider: str, key: str, store: CredentialStore | None = None) 
                 else ""
             )
         )
-    key = key.strip()
-    if not key or any(c.isspace() for c in key):
-        raise ConfigurationError(f"that does not look like a {provider} API key (empty or spaced)")
+    key = checked_api_key(key, provider=provider, source="to save")
     store = store if store is not None else default_store()
     store.save(provider, {"type": "api_key", "api_key": key, "saved_at": time.time()})
     return AuthStatus(
