@@ -22,7 +22,7 @@ import sys
 import time
 import webbrowser
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -44,7 +44,7 @@ from .oauth import (
     classify_refresh_response,
     claude_tokens_from_response,
 )
-from .store import CredentialStore, default_store
+from .store import CredentialStore, default_store, rejection
 from .tokens import TokenSet, chatgpt_claims, parse_timestamp
 
 DEFAULT_LOGIN_TIMEOUT = 300.0
@@ -60,6 +60,8 @@ class AuthStatus:
     ``source`` is where the credential comes from (``env:OPENAI_API_KEY``, ``store``) or None
     when the mode is not available. ``expires_at`` is the access token's expiry (seconds since
     the epoch); ``expired`` says it has passed (a refresh on the next request renews it).
+    ``rejected_at`` / ``rejected_reason``: the token server refused the stored sign-in (when,
+    and why); it is then not available, and only a new login helps.
     """
 
     provider: str
@@ -74,6 +76,8 @@ class AuthStatus:
     expires_at: float | None = None
     expired: bool = False
     detail: str | None = None
+    rejected_at: float | None = None
+    rejected_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -449,7 +453,17 @@ def status(store: CredentialStore | None = None) -> list[AuthStatus]:
                 )
             )
         else:
-            records.append(_oauth_status(provider, tokens, store))
+            signed_in = _oauth_status(provider, tokens, store)
+            refused = rejection(record) if record is not None else None
+            if refused is not None:
+                signed_in = replace(
+                    signed_in,
+                    available=False,
+                    detail=refused[1],
+                    rejected_at=refused[0],
+                    rejected_reason=refused[1],
+                )
+            records.append(signed_in)
     return records
 
 

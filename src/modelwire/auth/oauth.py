@@ -30,7 +30,7 @@ from ..wire.json import JSONDecodeError, loads
 from .base import Auth, OutgoingRequest, merge_beta, redact
 from .config import ChatGPTOAuthConfig, ClaudeOAuthConfig
 from .errors import LoginRequiredError, SubscriptionRefusedError, TokenRefreshError
-from .store import CredentialStore, default_store
+from .store import CredentialStore, default_store, mark_rejected
 from .tokens import TokenSet, chatgpt_claims
 
 log = logging.getLogger("modelwire.auth")
@@ -320,12 +320,16 @@ class OAuthAuth(Auth):
                     or latest.refresh_token in spent
                     or not latest.same_account(stored)
                 ):
-                    raise LoginRequiredError(
+                    refused = LoginRequiredError(
                         self.provider,
                         f"the {self.provider} sign-in was rejected by the token server "
                         f"({error.reason})",
                         status=error.status,
-                    ) from None
+                    )
+                    if latest is not None and latest.refresh_token in spent:
+                        # The stored sign-in is the one refused: say so to `auth status`.
+                        mark_rejected(self._store, self.provider, refused.message)
+                    raise refused from None
                 log.info(
                     "the %s refresh token had been rotated by another program; "
                     "using the tokens it stored",

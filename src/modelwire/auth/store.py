@@ -67,6 +67,32 @@ def _check_provider(provider: str) -> None:
         raise ValueError(f"unknown provider {provider!r}: expected one of {', '.join(names)}")
 
 
+def rejection(record: dict[str, Any]) -> tuple[float, str] | None:
+    """When and why the token server refused this stored sign-in's refresh, if it did (see
+    :func:`mark_rejected`)."""
+    at, reason = record.get("rejected_at"), record.get("rejected_reason")
+    if isinstance(at, int | float) and not isinstance(at, bool):
+        return float(at), reason if isinstance(reason, str) else "rejected by the token server"
+    return None
+
+
+def mark_rejected(store: CredentialStore, provider: str, reason: str) -> None:
+    """Record in the stored sign-in that the token server refused it (when, and ``reason``: no
+    secret), so ``status()`` shows it as rejected instead of "valid for 52 min". A new login or
+    a refresh replaces the record and with it the mark; logout removes both. Failing to write
+    the mark is logged, never raised: it must not hide the refusal itself."""
+    import time
+
+    try:
+        with store.lock():
+            record = store.load(provider)
+            if record is None or record.get("type") != "oauth":
+                return
+            store.save(provider, {**record, "rejected_at": time.time(), "rejected_reason": reason})
+    except CredentialStoreError as error:
+        log.warning("could not record the %s sign-in as rejected: %s", provider, error)
+
+
 # One FileLock object per lock file in this process: filelock is re-entrant per object (and per
 # thread), so a refresh that holds the lock can call ``save`` without deadlocking on itself.
 _FILE_LOCKS: dict[str, FileLock] = {}
@@ -97,6 +123,8 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "expires_at": (int, float, str),  # seconds, milliseconds or ISO-8601 (Codex writes strings)
     "last_refresh": (int, float, str),
     "scopes": (list,),
+    "rejected_at": (int, float),
+    "rejected_reason": (str,),
 }
 _JSON_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 
@@ -303,7 +331,8 @@ class CredentialStore(ABC):
             if record is None:
                 continue
             secret = {"api_key": "api_key", "oauth": "refresh_token"}.get(str(record.get("type")))
-            if secret is not None and isinstance(record.get(secret), str) and record[secret]:
+            usable = secret is not None and isinstance(record.get(secret), str) and record[secret]
+            if usable and rejection(record) is None:  # a sign-in the token server refused is dead
                 found.append(provider)
         return found
 
