@@ -79,10 +79,35 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "-m", "not stress", *session.posargs)
 
 
+# The LiteLLM proxy that tests/thirdparty/test_litellm_proxy.py runs. `litellm[proxy]` itself does
+# not install (its extra pins packages that are not on the registry), so: litellm and the proxy's
+# runtime packages, as that extra lists them, plus three it imports without listing them.
+LITELLM_PROXY = [
+    "litellm==1.110.2",
+    "fastapi>=0.136.3,<1",
+    "uvicorn>=0.33,<1",
+    "backoff>=2.2.1,<3",
+    "apscheduler>=3.11.2,<4",
+    "pyjwt>=2.13,<3",
+    "python-multipart>=0.0.27,<1",
+    "cryptography>=49,<51",
+    "pynacl>=1.6.2,<2",
+    "websockets>=15.0.1,<16",
+    "rq>=2.7,<3",
+    "fastapi-sso>=0.19,<1",
+    "orjson>=3.11.6,<4",
+    "mcp>=2.3.0,<3",
+    "semver",
+    "expression",
+    "soundfile",
+]
+
+
 @nox.session(python=PYTHON)
 def stress(session: nox.Session) -> None:
-    """The long reliability variants."""
+    """The long reliability variants, and modelwire against a LiteLLM proxy."""
     install_dev(session)
+    session.install(*LITELLM_PROXY)
     session.run("pytest", "-m", "stress", *session.posargs)
 
 

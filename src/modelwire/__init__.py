@@ -4,6 +4,7 @@ Messages wire APIs, behind one common event stream.
     import modelwire as mw
     for event in mw.decode("messages", body_chunks): ...
     response = mw.collect(events)
+    response = mw.decode_body("messages", json_body)   # a non-streaming answer
 
 The client, auth and the embedded test server load on first use, so this import stays cheap.
 """
@@ -96,6 +97,7 @@ if TYPE_CHECKING:
     from .apis.chat.request import ChatOptions
     from .apis.messages.request import MessagesOptions
     from .apis.responses.request import ResponsesOptions
+    from .bodies import BodyDecodeError, BodyTooLargeError, decode_body
     from .client import AsyncClient, AsyncStream, CallArgs, Client, ClientOptions, Stream, Timeouts
     from .common.tools import Tool
     from .services import (
@@ -126,6 +128,9 @@ _LAZY: dict[str, str] = {
     "ResponsesOptions": "modelwire.apis.responses.request",
     "ChatOptions": "modelwire.apis.chat.request",
     "MessagesOptions": "modelwire.apis.messages.request",
+    "decode_body": "modelwire.bodies",
+    "BodyDecodeError": "modelwire.bodies",
+    "BodyTooLargeError": "modelwire.bodies",
     "ProviderSpec": "modelwire.services",
     "Service": "modelwire.services",
     "api_key_auth": "modelwire.services",
@@ -153,6 +158,8 @@ __all__ = [
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "BodyDecodeError",
+    "BodyTooLargeError",
     "CallArgs",
     "ChatOptions",
     "Client",
@@ -219,6 +226,7 @@ __all__ = [
     "auth",
     "collect",
     "decode",
+    "decode_body",
     "native",
     "register_provider",
     "register_wire_api",

@@ -10,9 +10,17 @@ carrying the partial Response.
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+)
 from types import TracebackType
 from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack
 
@@ -22,6 +30,7 @@ from ._version import __version__
 from .apis import ApiName, WireApi, wire_api
 from .apis.base import OutgoingRequest
 from .auth.base import Auth
+from .bodies import decode_token_count
 from .common.errors import ConfigurationError
 from .common.events import Event
 from .common.prompt import Prompt, PromptArgs
@@ -61,12 +70,14 @@ class CallArgs(PromptArgs, total=False):
 
     Besides the prompt (see :class:`~modelwire.common.prompt.PromptArgs`): ``options`` takes the
     API's own options (ResponsesOptions, ChatOptions, MessagesOptions); ``extra_body`` /
-    ``extra_headers`` reach fields the schemas do not have yet.
+    ``extra_headers`` reach fields the schemas do not have yet. ``timeout`` (a :class:`Timeouts`
+    or seconds of read timeout) replaces the client's timeouts for this call.
     """
 
     options: Any
     extra_body: Mapping[str, Any] | None
     extra_headers: Mapping[str, str] | None
+    timeout: Timeouts | float | None
 
 
 _CALL_ARGS = frozenset(CallArgs.__annotations__)
@@ -144,9 +155,9 @@ class _Core:
         if max_retries < 0:
             raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
         self.retry = RetryPolicy(max_retries=max_retries)
-        if isinstance(timeout, int | float):
-            timeout = Timeouts(read=float(timeout), total=None)
-        self.timeouts = timeout or Timeouts()
+        self.timeouts = _timeouts(timeout) or Timeouts()
+        # Timeouts the HTTP client was not built with go on each request (see CallFlow).
+        self.explicit_timeouts = timeout is not None
         self.default_headers = {
             **self.service.default_headers,
             **{k.lower(): v for k, v in (default_headers or {}).items()},
@@ -178,6 +189,10 @@ class _Core:
         # Auth rules (e.g. the ChatGPT backend's store=false) shape the body before validation,
         # so what is validated is what is sent.
         self.auth.shape(request)
+        if not stream and request.body.get("stream") is True:
+            # The mode only streams (the ChatGPT backend): the call streams, create() collects it.
+            stream = True
+            request.headers["accept"] = "text/event-stream"
         # The URL may take fields out of the body (a model that travels in the path).
         request.url = api.url(self.endpoint, request.body, stream)
         if api.validate is not None:
@@ -190,9 +205,88 @@ class _Core:
             request.headers.update({k.lower(): v for k, v in extra_headers.items()})
         return request
 
-    def flow(self, call: CallArgs) -> CallFlow:
-        request = self.build(call, stream=True)
-        return CallFlow(self.api, self.auth, request, retry=self.retry, timeouts=self.timeouts)
+    def flow(self, call: CallArgs, *, stream: bool = True) -> CallFlow:
+        """The flow of a create/stream call; ``stream=False`` asks for one JSON body (an API
+        without a body decoder, or a mode that only streams, streams anyway)."""
+        stream = stream or self.api.decode_body is None
+        request = self.build(call, stream=stream)
+        return self._flow(call, request, stream=stream or request.body.get("stream") is True)
+
+    def count_flow(self, call: CallArgs) -> CallFlow:
+        """The flow of ``count_tokens``: the create request, cut to the counting endpoint's
+        fields, sent to it; the flow's ``result`` is the count."""
+        counting = self.api.count_tokens
+        if counting is None:
+            raise ConfigurationError(
+                f"the {self.api.name} API has no token-counting endpoint "
+                "(count_tokens works on the responses and messages APIs)"
+            )
+        extra_body = call.get("extra_body")
+        create: CallArgs = {k: v for k, v in call.items() if k != "extra_body"}  # type: ignore[assignment]
+        request = self.build(create, stream=False)
+        request.body = counting.body(request.body)
+        if extra_body:
+            request.body.update(extra_body)
+        request.url += counting.path
+        request.headers["accept"] = "application/json"
+        name = self.api.name
+        return self._flow(
+            call, request, stream=False, read_json=lambda body: decode_token_count(name, body)
+        )
+
+    def _flow(
+        self,
+        call: CallArgs,
+        request: OutgoingRequest,
+        *,
+        stream: bool,
+        read_json: Callable[[bytes], Any] | None = None,
+    ) -> CallFlow:
+        timeout = _timeouts(call.get("timeout"))
+        return CallFlow(
+            self.api,
+            self.auth,
+            request,
+            retry=self.retry,
+            timeouts=timeout or self.timeouts,
+            stream=stream,
+            explicit_timeouts=timeout is not None or self.explicit_timeouts,
+            read_json=read_json,
+        )
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeouts | float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> _Core:
+        """A copy with these options changed (the same service, API, auth and base URL)."""
+        core = copy.copy(self)
+        if timeout is not None:
+            core.timeouts = _timeouts(timeout) or Timeouts()
+            core.explicit_timeouts = True
+        if max_retries is not None:
+            if max_retries < 0:
+                raise ConfigurationError(f"max_retries must be >= 0, got {max_retries}")
+            core.retry = RetryPolicy(max_retries=max_retries)
+        if default_headers:
+            core.default_headers = {
+                **self.default_headers,
+                **{k.lower(): v for k, v in default_headers.items()},
+            }
+        return core
+
+
+def _timeouts(timeout: Timeouts | float | None) -> Timeouts | None:
+    """A ``timeout=`` argument as Timeouts: seconds are the read timeout (None: not given)."""
+    if timeout is None or isinstance(timeout, Timeouts):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigurationError(
+            f"timeout must be seconds (> 0) or a Timeouts, not {timeout!r}"[:200]
+        )
+    return Timeouts(read=float(timeout), total=None)
 
 
 _PROMPT_ARGS = frozenset(PromptArgs.__annotations__)
@@ -472,6 +566,7 @@ class Client(_ClientBase):
     ) -> None:
         self._core = _Core(type(self).__name__, provider, api, options)
         self._owns_http = http_client is None
+        self._owns_auth = True
         self._http = http_client or httpx2.Client(timeout=self._core.timeouts.httpx())
 
     @classmethod
@@ -485,16 +580,48 @@ class Client(_ClientBase):
         _checked("Client.stream", call)
         return Stream(self._core.flow(call), self._http)
 
-    def create(self, **call: Unpack[CallArgs]) -> Response:
-        """Stream a response to its end and return it collected (arguments: :class:`CallArgs`)."""
+    def create(self, *, stream: bool = True, **call: Unpack[CallArgs]) -> Response:
+        """The whole response (arguments: :class:`CallArgs`). ``stream=True`` streams it and
+        collects the events; ``stream=False`` asks for one JSON body and decodes it into the
+        same Response (a mode that only streams, such as the ChatGPT backend, streams anyway)."""
         _checked("Client.create", call)
-        with Stream(self._core.flow(call), self._http) as stream:
-            return stream.until_done()
+        with Stream(self._core.flow(call, stream=stream), self._http) as running:
+            return running.until_done()
+
+    def count_tokens(self, **call: Unpack[CallArgs]) -> int:
+        """The input tokens ``create(**call)`` would use, counted by the API's own endpoint
+        (Responses ``/responses/input_tokens``, Messages ``/v1/messages/count_tokens``); the
+        Chat API has none: ConfigurationError."""
+        _checked("Client.count_tokens", call)
+        flow = self._core.count_flow(call)
+        with Stream(flow, self._http) as running:
+            running.until_done()
+        count: int = flow.result
+        return count
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeouts | float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> Client:
+        """A client with these options changed that shares this one's connection pool and
+        auth; ``default_headers`` are added to this client's. Closing it closes nothing: the
+        pool and the auth belong to this client."""
+        derived = copy.copy(self)
+        derived._core = self._core.with_options(
+            timeout=timeout, max_retries=max_retries, default_headers=default_headers
+        )
+        derived._owns_http = False
+        derived._owns_auth = False
+        return derived
 
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
-        self._core.auth.close()
+        if self._owns_auth:
+            self._core.auth.close()
 
     def __enter__(self) -> Client:
         return self
@@ -516,6 +643,7 @@ class AsyncClient(_ClientBase):
     ) -> None:
         self._core = _Core(type(self).__name__, provider, api, options)
         self._owns_http = http_client is None
+        self._owns_auth = True
         self._http = http_client or httpx2.AsyncClient(timeout=self._core.timeouts.httpx())
 
     @classmethod
@@ -528,16 +656,44 @@ class AsyncClient(_ClientBase):
         _checked("AsyncClient.stream", call)
         return AsyncStream(self._core.flow(call), self._http)
 
-    async def create(self, **call: Unpack[CallArgs]) -> Response:
-        """Stream a response to its end and return it collected (arguments: :class:`CallArgs`)."""
+    async def create(self, *, stream: bool = True, **call: Unpack[CallArgs]) -> Response:
+        """The whole response (arguments: :class:`CallArgs`); ``stream=False`` asks for one
+        JSON body (see :meth:`Client.create`)."""
         _checked("AsyncClient.create", call)
-        async with AsyncStream(self._core.flow(call), self._http) as stream:
-            return await stream.until_done()
+        async with AsyncStream(self._core.flow(call, stream=stream), self._http) as running:
+            return await running.until_done()
+
+    async def count_tokens(self, **call: Unpack[CallArgs]) -> int:
+        """The input tokens ``create(**call)`` would use (see :meth:`Client.count_tokens`)."""
+        _checked("AsyncClient.count_tokens", call)
+        flow = self._core.count_flow(call)
+        async with AsyncStream(flow, self._http) as running:
+            await running.until_done()
+        count: int = flow.result
+        return count
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeouts | float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> AsyncClient:
+        """A client with these options changed, sharing this one's connection pool and auth
+        (see :meth:`Client.with_options`)."""
+        derived = copy.copy(self)
+        derived._core = self._core.with_options(
+            timeout=timeout, max_retries=max_retries, default_headers=default_headers
+        )
+        derived._owns_http = False
+        derived._owns_auth = False
+        return derived
 
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
-        self._core.auth.close()
+        if self._owns_auth:
+            self._core.auth.close()
 
     async def __aenter__(self) -> AsyncClient:
         return self

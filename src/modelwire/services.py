@@ -238,7 +238,6 @@ register_provider(
         auth=sign_in_auth,
         credential="sign-in",
         base_url_env=("MODELWIRE_CHATGPT_BASE_URL",),
-        default_headers={"openai-beta": "responses=experimental"},
         default_models={"responses": "gpt-5.1-codex"},
         description="ChatGPT sign-in (OAuth)",
     )

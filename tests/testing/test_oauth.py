@@ -29,6 +29,8 @@ def authorize_params(
     }
     if provider == "claude":
         params["code"] = "true"
+    else:
+        params["originator"] = "modelwire-tests"
     params.update(extra)
     return params
 

@@ -28,6 +28,7 @@ __all__ = [
     "OutgoingRequest",
     "RateLimitParser",
     "StreamMapper",
+    "TokenCounting",
     "WireApi",
 ]
 
@@ -104,6 +105,23 @@ def url_as_configured(endpoint: str, body: dict[str, Any], stream: bool) -> str:
     return endpoint
 
 
+@dataclass(frozen=True, slots=True)
+class TokenCounting:
+    """An API's own endpoint that counts a request's input tokens without running it.
+
+    ``path`` follows the service's endpoint for the API (``/v1/messages`` +
+    ``/count_tokens``); ``fields`` are the create-request fields the endpoint takes (the others,
+    such as ``max_tokens`` or ``stream``, it refuses). The answer is ``{"input_tokens": N}``.
+    """
+
+    path: str
+    fields: frozenset[str]
+
+    def body(self, create_body: dict[str, Any]) -> dict[str, Any]:
+        """The counting request for a create request's body."""
+        return {name: value for name, value in create_body.items() if name in self.fields}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WireApi:
     """One wire API: everything the client and the decoder need to speak it.
@@ -117,7 +135,8 @@ class WireApi:
     of the body that travel in the URL instead. ``validate`` checks the body against the generated
     request model before anything is sent (None: no generated model). ``new_mapper`` makes a
     stream mapper; ``error_from_body`` maps error bodies; ``rate_limits`` reads the rate-limit
-    headers. ``decode_body`` decodes a whole JSON (non-streaming) answer, when the API has one.
+    headers. ``decode_body`` decodes a whole JSON (non-streaming) answer, when the API has one;
+    ``count_tokens`` is its token-counting endpoint, when it has one.
     """
 
     name: str
@@ -130,3 +149,4 @@ class WireApi:
     url: Callable[[str, dict[str, Any], bool], str] = url_as_configured
     validate: Callable[[dict[str, Any]], None] | None = None
     decode_body: BodyDecoder | None = None
+    count_tokens: TokenCounting | None = None

@@ -3,12 +3,17 @@
 It binds 127.0.0.1, serves until one redirect to ``path`` arrives (other paths, such as a
 browser's ``/favicon.ico``, get a 404 and the wait goes on), hands the query to a callback that
 finishes the login, shows the outcome as a small page, and closes.
+
+Given the login's ``state``, it checks it before anything else, as Codex's login server does: a
+redirect with another state (or none) gets 400 "State mismatch" and the wait goes on, so a request
+forged by any local process cannot end the login. With the right state, an ``error`` ends it.
 """
 
 from __future__ import annotations
 
 import errno
 import html
+import secrets
 import socket
 import time
 from collections.abc import Callable
@@ -36,6 +41,17 @@ FAILURE_PAGE = """<!doctype html>
 """
 
 
+class CallbackPortTaken(LoginError):
+    """The callback port is in use (another login, or another program, listens there)."""
+
+    def __init__(self, message: str, *, port: int) -> None:
+        super().__init__(message)
+        self.port = port
+
+
+STATE_MISMATCH = "State mismatch"
+
+
 @dataclass
 class _Outcome:
     result: object = None
@@ -57,20 +73,33 @@ class LoopbackListener:
             self._server = _Server((host, port), _Handler)
         except OSError as error:
             if error.errno in (errno.EADDRINUSE, errno.EACCES):
-                raise LoginError(
+                raise CallbackPortTaken(
                     f"cannot listen on {host}:{port} for the {provider} sign-in redirect: the "
                     f"port is taken (is another `modelwire login` or Codex login running? finish "
-                    f"or stop it and try again)"
+                    f"or stop it and try again)",
+                    port=port,
                 ) from None
             raise LoginError(f"cannot listen on {host}:{port}: {error.strerror}") from None
         self._server.listener = self
         self.port: int = self._server.server_address[1]
         self._outcome = _Outcome()
         self._finish: Callable[[dict[str, str]], object] | None = None
+        self._state: str | None = None
 
-    def wait(self, finish: Callable[[dict[str, str]], object], *, timeout: float) -> object:
-        """Serve until the redirect came and ``finish`` ran (its result), or the timeout."""
+    def wait(
+        self,
+        finish: Callable[[dict[str, str]], object],
+        *,
+        timeout: float,
+        state: str | None = None,
+    ) -> object:
+        """Serve until the redirect came and ``finish`` ran (its result), or the timeout.
+
+        With ``state``, only a redirect carrying it is taken (see the module's docstring); an
+        ``error`` or a missing ``code`` on it then ends the wait with :class:`LoginError`.
+        """
         self._finish = finish
+        self._state = state
         deadline = time.monotonic() + timeout
         try:
             while not self._outcome.done:
@@ -97,7 +126,15 @@ class LoopbackListener:
             handler.respond(404, "<!doctype html><title>Not found</title><p>Not found.</p>")
             return
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        if self._state is not None and not secrets.compare_digest(
+            query.get("state", "").encode(), self._state.encode()
+        ):
+            # Not this login's redirect: refuse it and keep waiting for the real one.
+            handler.respond(400, STATE_MISMATCH, content_type="text/plain; charset=utf-8")
+            return
         try:
+            if self._state is not None:
+                _check_redirect(self.provider, query)
             self._outcome.result = self._finish(query)
         except LoginError as error:
             self._outcome.error = error
@@ -114,6 +151,15 @@ class LoopbackListener:
         else:
             handler.respond(200, SUCCESS_PAGE.format(provider=html.escape(self.provider)))
         self._outcome.done = True
+
+
+def _check_redirect(provider: str, query: dict[str, str]) -> None:
+    """A redirect with the right state that still cannot finish the login."""
+    if query.get("error"):
+        code = query["error"] if query["error"].replace("_", "").isalnum() else "error"
+        raise LoginError(f"the {provider} sign-in was not completed ({code})")
+    if not query.get("code"):
+        raise LoginError(f"the {provider} sign-in redirect carried no authorization code")
 
 
 class _Server(HTTPServer):
@@ -133,10 +179,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.server.listener._handle(self)
 
-    def respond(self, status: int, page: str) -> None:
+    def respond(
+        self, status: int, page: str, *, content_type: str = "text/html; charset=utf-8"
+    ) -> None:
         body = page.encode()
         self.send_response(status)
-        self.send_header("content-type", "text/html; charset=utf-8")
+        self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(body)))
         self.send_header("cache-control", "no-store")
         self.send_header("connection", "close")

@@ -7,9 +7,11 @@ these endpoints have moved before (Claude's token host did in 2026), and tests a
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 from ..common.errors import ConfigurationError
@@ -40,39 +42,101 @@ def _from_env(cls: type[_Config], env: dict[str, str], overrides: dict[str, Any]
     return replace(config, **values)
 
 
+#: The ChatGPT backend's per-request headers, as Codex sends them where the backend uses them
+#: (``openai-beta``); ``originator``, ``session_id`` and ``chatgpt-account-id`` are added per
+#: request from :class:`ChatGPTOAuthConfig` and the tokens. Extend or override it with
+#: ``ChatGPTOAuthConfig(headers=...)`` / ``from_env(headers=...)`` or ``MODELWIRE_CHATGPT_HEADERS``.
+CHATGPT_HEADERS: Mapping[str, str] = MappingProxyType({"openai-beta": "responses=experimental"})
+
+
 @dataclass(frozen=True, slots=True)
 class ChatGPTOAuthConfig:
-    """ChatGPT sign-in (the Codex CLI's OAuth client).
+    """ChatGPT sign-in (the Codex CLI's OAuth client) and the ChatGPT backend's request rules.
 
     ``callback_port`` is the loopback listener's port (1455, as registered for the client; 0 picks
-    a free port, for tests); the redirect URI is ``http://localhost:<port>/auth/callback``.
-    ``refresh_after_days`` is the fallback refresh interval when the access token's expiry cannot
-    be read (Codex refreshes after 8 days).
+    a free port, for tests); when it is taken, ``fallback_callback_port`` (1457, the client's
+    second registered redirect; None: no fallback) is used. The redirect URI is
+    ``http://localhost:<port>/auth/callback``. ``refresh_after_days`` is the fallback refresh
+    interval when the access token's expiry cannot be read (Codex refreshes after 8 days).
+
+    The table of what every backend request carries: ``originator`` (modelwire's own name: it
+    says who is calling, and modelwire does not pose as Codex), ``headers`` (added unless the
+    request already has them; an empty value drops one), ``include`` (always asked for: without
+    the encrypted reasoning a ``store: false`` conversation cannot carry the model's reasoning
+    into the next turn) and ``instruction_roles`` (input messages of these roles travel in
+    ``instructions``: the backend refuses system messages in the input).
     """
 
     issuer: str = "https://auth.openai.com"
     authorize_url: str = "https://auth.openai.com/oauth/authorize"
     token_url: str = "https://auth.openai.com/oauth/token"
     client_id: str = "app_EMoamEEZ73f0CkXaXp7hrann"
-    scope: str = "openid profile email offline_access"
+    scope: str = "openid profile email offline_access api.connectors.read api.connectors.invoke"
     callback_port: int = 1455
+    fallback_callback_port: int | None = 1457
     callback_path: str = "/auth/callback"
     refresh_margin_seconds: float = 300.0
     refresh_after_days: float = 8.0
+    originator: str = "modelwire"
+    headers: Mapping[str, str] = field(default_factory=lambda: dict(CHATGPT_HEADERS))
+    include: tuple[str, ...] = ("reasoning.encrypted_content",)
+    instruction_roles: tuple[str, ...] = ("system", "developer")
 
     ENV: ClassVar[dict[str, str]] = {
         "authorize_url": "MODELWIRE_CHATGPT_AUTHORIZE_URL",
         "token_url": "MODELWIRE_CHATGPT_TOKEN_URL",
         "client_id": "MODELWIRE_CHATGPT_CLIENT_ID",
     }
+    #: The request-table variables (ENV names the OAuth endpoints, which the emulator can serve).
+    ORIGINATOR_ENV: ClassVar[str] = "MODELWIRE_CHATGPT_ORIGINATOR"
+    #: A JSON object of headers merged over :data:`CHATGPT_HEADERS` ("" drops one).
+    HEADERS_ENV: ClassVar[str] = "MODELWIRE_CHATGPT_HEADERS"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ChatGPTOAuthConfig:
-        """Defaults, then ``MODELWIRE_CHATGPT_*`` variables, then ``overrides`` (None: unset)."""
-        return _from_env(cls, cls.ENV, overrides)
+        """Defaults, then ``MODELWIRE_CHATGPT_*`` variables, then ``overrides`` (None: unset).
+
+        ``headers`` merge by name: the defaults, then ``MODELWIRE_CHATGPT_HEADERS``, then the
+        ``headers`` override; an empty value removes a header.
+        """
+        headers = merge_headers(
+            CHATGPT_HEADERS, _headers_from_env(cls.HEADERS_ENV), overrides.pop("headers", None)
+        )
+        env = {**cls.ENV, "originator": cls.ORIGINATOR_ENV}
+        return _from_env(cls, env, {**overrides, "headers": headers})
 
     def redirect_uri(self, port: int) -> str:
         return f"http://localhost:{port}{self.callback_path}"
+
+
+def merge_headers(*layers: Mapping[str, str] | None) -> dict[str, str]:
+    """Header tables merged by (lower-cased) name, later layers winning; "" removes a header."""
+    merged: dict[str, str] = {}
+    for layer in layers:
+        for name, value in (layer or {}).items():
+            if value:
+                merged[name.lower()] = value
+            else:
+                merged.pop(name.lower(), None)
+    return merged
+
+
+def _headers_from_env(variable: str) -> dict[str, str]:
+    raw = os.environ.get(variable)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ConfigurationError(
+            f"{variable} must be a JSON object of header names to string values, "
+            'for example {"openai-beta": "responses=experimental"}'
+        )
+    return value
 
 
 #: The beta every Messages request with a Claude OAuth access token must name: without it the API
@@ -93,27 +157,6 @@ def _env_betas(variable: str) -> tuple[str, ...] | None:
     return tuple(beta.strip() for beta in value.split(",") if beta.strip())
 
 
-def _env_headers(variable: str) -> dict[str, str] | None:
-    """A JSON object of header names to values; the message on a bad one names the variable
-    only (a header value may be a secret)."""
-    value = os.environ.get(variable)
-    if value is None or not value.strip():
-        return None
-    from ..wire.json import JSONDecodeError, loads
-
-    try:
-        parsed = loads(value)
-    except JSONDecodeError:
-        parsed = None
-    if not isinstance(parsed, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
-    ):
-        raise ConfigurationError(
-            f'{variable} must be a JSON object of header names to strings, e.g. {{"x-name": "v"}}'
-        )
-    return parsed
-
-
 @dataclass(frozen=True, slots=True)
 class ClaudeOAuthConfig:
     """Claude sign-in (Claude Code's OAuth client; Pro/Max subscriptions): the mode's one table of
@@ -124,7 +167,8 @@ class ClaudeOAuthConfig:
     (``http://localhost:<port>/callback``). ``betas`` are merged into each request's
     ``anthropic-beta`` (after the caller's, never twice); replace them to override, or add a beta
     per request through ``MessagesOptions``/``extra_headers``. ``headers`` are added to every
-    request of the mode (a name given there replaces modelwire's value).
+    request of the mode (a name given there replaces modelwire's value; merged by name from
+    ``MODELWIRE_CLAUDE_HEADERS`` and the ``headers`` override).
     """
 
     authorize_url: str = "https://claude.ai/oauth/authorize"
@@ -157,11 +201,11 @@ class ClaudeOAuthConfig:
             betas = _env_betas(cls.BETAS_ENV)
             if betas is not None:
                 from_env["betas"] = betas
-        if overrides.get("headers") is None:
-            headers = _env_headers(cls.HEADERS_ENV)
-            if headers is not None:
-                from_env["headers"] = headers
-        return replace(config, **from_env) if from_env else config
+        # Merged by name: MODELWIRE_CLAUDE_HEADERS, then the ``headers`` override ("" drops one).
+        from_env["headers"] = merge_headers(
+            _headers_from_env(cls.HEADERS_ENV), overrides.get("headers")
+        )
+        return replace(config, **from_env)
 
     def loopback_redirect_uri(self, port: int) -> str:
         return f"http://localhost:{port}{self.loopback_path}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import logging
 import os
 import secrets
 import sys
@@ -32,7 +33,7 @@ import httpx2
 from ..common.errors import ConfigurationError
 from ..services import provider as service
 from ..services import service_names
-from ._loopback import LoopbackListener
+from ._loopback import CallbackPortTaken, LoopbackListener
 from .base import checked_api_key
 from .config import ChatGPTOAuthConfig, ClaudeOAuthConfig
 from .errors import LoginError
@@ -48,6 +49,8 @@ from .store import CredentialStore, default_store, rejection
 from .tokens import TokenSet, chatgpt_claims, parse_timestamp
 
 DEFAULT_LOGIN_TIMEOUT = 300.0
+
+log = logging.getLogger("modelwire.auth")
 
 
 # -- records -------------------------------------------------------------------------------------
@@ -114,7 +117,8 @@ def new_state() -> str:
 def chatgpt_authorize_url(
     config: ChatGPTOAuthConfig, *, redirect_uri: str, challenge: str, state: str
 ) -> str:
-    """The authorize URL of the ChatGPT flow (the parameters Codex sends)."""
+    """The authorize URL of the ChatGPT flow (the parameters Codex sends; ``originator`` is
+    modelwire's own name, from the config)."""
     query = {
         "response_type": "code",
         "client_id": config.client_id,
@@ -125,6 +129,7 @@ def chatgpt_authorize_url(
         "id_token_add_organizations": "true",
         "codex_cli_simplified_flow": "true",
         "state": state,
+        "originator": config.originator,
     }
     return f"{config.authorize_url}?{urlencode(query)}"
 
@@ -150,14 +155,20 @@ def claude_authorize_url(
 
 
 def _show_url(
-    provider: str, url: str, *, open_browser: bool, on_url: Callable[[str], None] | None
+    provider: str,
+    url: str,
+    *,
+    open_browser: bool,
+    on_url: Callable[[str], None] | None,
+    note: str | None = None,
 ) -> None:
     label = {"chatgpt": "ChatGPT", "claude": "Claude"}[provider]
     if on_url is not None:
         on_url(url)
     else:
+        where = f" ({note})" if note else ""
         print(
-            f"Sign in to {label} in your browser; if it does not open, visit:\n\n  {url}\n",
+            f"Sign in to {label} in your browser{where}; if it does not open, visit:\n\n  {url}\n",
             file=sys.stderr,
         )
     if open_browser:
@@ -207,26 +218,25 @@ def login_chatgpt(
     """Sign in with ChatGPT (Plus/Pro/Team...) and save the tokens.
 
     Opens the browser on the authorize URL (``open_browser=False`` skips that; ``on_url``
-    receives the URL, else it is printed to stderr), waits on ``127.0.0.1:<port>`` (default
-    1455; 0: any free port) for the redirect to ``/auth/callback``, checks ``state``, exchanges
-    the code with the PKCE verifier, shows a success page, and saves the tokens to ``store``.
-    Raises :class:`LoginError` (port taken, state mismatch, refused) or
-    :class:`LoginTimeoutError`.
+    receives the URL, else it is printed to stderr with the port listened on), waits on
+    ``127.0.0.1:<port>`` for the redirect to ``/auth/callback`` — ``port`` default 1455, or
+    1457 (the client's second registered redirect) when 1455 is taken; 0: any free port —,
+    takes only a redirect carrying this login's ``state`` (others get 400 "State mismatch" and
+    the wait goes on), exchanges the code with the PKCE verifier, shows a success page, and
+    saves the tokens to ``store``. Raises :class:`LoginError` (both ports taken, sign-in denied,
+    refused) or :class:`LoginTimeoutError`.
     """
     config = config if config is not None else ChatGPTOAuthConfig.from_env()
     store = store if store is not None else default_store()
     pkce = PKCE.new()
     state = new_state()
-    listener = LoopbackListener(
-        "ChatGPT", config.callback_port if port is None else port, config.callback_path
-    )
+    listener, note = _chatgpt_listener(config, port)
     redirect_uri = config.redirect_uri(listener.port)
     url = chatgpt_authorize_url(
         config, redirect_uri=redirect_uri, challenge=pkce.challenge, state=state
     )
 
     def finish(query: dict[str, str]) -> TokenSet:
-        _check_callback(query, state, "chatgpt")
         payload = _token_request(
             http_client,
             config.token_url,
@@ -249,12 +259,30 @@ def login_chatgpt(
         return tokens
 
     try:
-        _show_url("chatgpt", url, open_browser=open_browser, on_url=on_url)
-        result = listener.wait(finish, timeout=timeout)
+        _show_url("chatgpt", url, open_browser=open_browser, on_url=on_url, note=note)
+        result = listener.wait(finish, timeout=timeout, state=state)
     finally:
         listener.close()
     assert isinstance(result, TokenSet)
     return _login_status(result, store)
+
+
+def _chatgpt_listener(config: ChatGPTOAuthConfig, port: int | None) -> tuple[LoopbackListener, str]:
+    """The callback listener on the configured port, or on the fallback port when that one is
+    taken (as Codex does; only the two registered ports are accepted by the OAuth server), and
+    a line saying where it listens."""
+    wanted = config.callback_port if port is None else port
+    try:
+        listener = LoopbackListener("ChatGPT", wanted, config.callback_path)
+    except CallbackPortTaken:
+        fallback = config.fallback_callback_port
+        if port is not None or fallback is None or fallback == wanted:
+            raise
+        listener = LoopbackListener("ChatGPT", fallback, config.callback_path)
+        note = f"port {wanted} is taken, so the redirect comes to port {listener.port}"
+        log.info("the ChatGPT sign-in listens on port %d: %s", listener.port, note)
+        return listener, note
+    return listener, f"waiting for the redirect on port {listener.port}"
 
 
 def _check_callback(query: dict[str, str], state: str, provider: str) -> None:

@@ -19,6 +19,7 @@ import logging
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -419,9 +420,10 @@ class ChatGPTAuth(OAuthAuth):
     """ChatGPT sign-in: the Responses API through the ChatGPT backend (Codex's route).
 
     Sends ``Authorization: Bearer <access_token>`` and ``chatgpt-account-id``; :meth:`shape`
-    applies the backend's rules (``store: false``, ``stream: true``, ``instructions`` always
-    present — ``default_instructions`` when the caller gives none — and no
-    ``max_output_tokens``/``temperature``/``top_p``).
+    applies the backend's rules and the mode's table (:class:`ChatGPTOAuthConfig`): see
+    :meth:`shape`. ``session_id`` names the conversation for the backend's routing and prompt
+    cache (default: a random one per ChatGPTAuth, that is per client); a request's own
+    ``prompt_cache_key`` takes its place for that request.
     """
 
     mode = "chatgpt-oauth"
@@ -436,9 +438,11 @@ class ChatGPTAuth(OAuthAuth):
         config: ChatGPTOAuthConfig | None = None,
         http_client: httpx2.Client | None = None,
         default_instructions: str = CHATGPT_DEFAULT_INSTRUCTIONS,
+        session_id: str | None = None,
     ) -> None:
         self.config = config if config is not None else ChatGPTOAuthConfig.from_env()
         self.default_instructions = default_instructions
+        self.session_id = session_id or str(uuid.uuid4())
         self.refresh_margin = self.config.refresh_margin_seconds
         self.max_age = self.config.refresh_after_days * 86400
         super().__init__(tokens, store=store, http_client=http_client)
@@ -457,13 +461,67 @@ class ChatGPTAuth(OAuthAuth):
         )
 
     def shape(self, request: OutgoingRequest) -> None:
+        """The backend's rules, as Codex follows them.
+
+        - ``store: false`` and ``stream: true`` (the only values it takes); no
+          ``max_output_tokens``/``temperature``/``top_p`` (refused as unsupported).
+        - ``include`` always has the config's values (``reasoning.encrypted_content``) besides
+          the caller's: the models reason whether asked to or not, and with ``store: false``
+          only reasoning that carries its encrypted content can be sent back.
+        - Reasoning items without ``encrypted_content`` are left out of the input: the backend
+          keeps nothing, so it would refuse them ("Items are not persisted ...").
+        - Messages of the ``instruction_roles`` (system, developer) leave the input and join
+          ``instructions``, after the caller's own, in order.
+        - ``instructions`` is always present (``default_instructions`` when nothing else).
+        - Headers: ``originator``, ``session_id`` (with ``prompt_cache_key`` set to the same
+          conversation id, as Codex does) and the config's ``headers`` table, each unless the
+          request already carries it.
+        """
         body = request.body
         body["store"] = False
         body["stream"] = True
-        if not body.get("instructions"):
-            body["instructions"] = self.default_instructions
         for name in CHATGPT_UNSUPPORTED_FIELDS:
             body.pop(name, None)
+        include = body.get("include")
+        asked = (
+            [value for value in include if isinstance(value, str)]
+            if isinstance(include, list)
+            else []
+        )
+        body["include"] = list(dict.fromkeys([*asked, *self.config.include]))
+        instructions = [body["instructions"]] if body.get("instructions") else []
+        raw_input = body.get("input")
+        if isinstance(raw_input, list):
+            kept: list[Any] = []
+            dropped = 0
+            for item in raw_input:
+                if _is_unreplayable_reasoning(item):
+                    dropped += 1
+                elif _role_of(item) in self.config.instruction_roles:
+                    text = _instruction_text(item)
+                    if text:
+                        instructions.append(text)
+                else:
+                    kept.append(item)
+            if dropped:
+                log.debug(
+                    "left %d reasoning item(s) without encrypted_content out of a ChatGPT "
+                    "request: with store=false the backend cannot resolve them",
+                    dropped,
+                )
+            body["input"] = kept
+        body["instructions"] = (
+            "\n\n".join(instructions) if instructions else self.default_instructions
+        )
+        cache_key = body.get("prompt_cache_key")
+        if not isinstance(cache_key, str) or not cache_key:
+            cache_key = body["prompt_cache_key"] = self.session_id
+        headers = request.headers
+        if self.config.originator:
+            headers.setdefault("originator", self.config.originator)
+        headers.setdefault("session_id", cache_key)
+        for name, value in self.config.headers.items():
+            headers.setdefault(name.lower(), value)
 
     def _apply(self, request: OutgoingRequest, tokens: TokenSet) -> None:
         request.headers["authorization"] = f"Bearer {tokens.access_token}"
@@ -511,6 +569,44 @@ def chatgpt_tokens_from_response(
         plan=claims.plan or (previous.plan if previous else None),
         source=source,
     )
+
+
+def _role_of(item: Any) -> str | None:
+    if isinstance(item, dict) and item.get("type", "message") == "message":
+        role = item.get("role")
+        return role if isinstance(role, str) else None
+    return None
+
+
+def _is_unreplayable_reasoning(item: Any) -> bool:
+    """A reasoning item the ChatGPT backend cannot resolve: with ``store: false`` it keeps no
+    items, so only the encrypted content can carry the reasoning back."""
+    return (
+        isinstance(item, dict)
+        and item.get("type") == "reasoning"
+        and not isinstance(item.get("encrypted_content"), str)
+    )
+
+
+def _instruction_text(item: dict[str, Any]) -> str:
+    """The text of a system/developer message, for ``instructions`` (text parts only)."""
+    content = item.get("content")
+    if isinstance(content, str):
+        return content
+    texts: list[str] = []
+    for part in content if isinstance(content, list) else []:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") in ("input_text", "text", "output_text") and isinstance(
+            part.get("text"), str
+        ):
+            texts.append(part["text"])
+        else:
+            raise ConfigurationError(
+                f"a {item.get('role')} message to the ChatGPT backend travels in `instructions`, "
+                f"which holds text only; it cannot carry a {part.get('type')!r} part"
+            )
+    return "\n\n".join(texts)
 
 
 class ClaudeAuth(OAuthAuth):

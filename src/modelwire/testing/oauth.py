@@ -1,11 +1,12 @@
 """The two OAuth servers: ChatGPT sign-in (auth.openai.com) and Claude sign-in.
 
-ChatGPT: ``GET /oauth/authorize`` checks the client, a loopback redirect and PKCE (S256), approves
-at once and redirects back with ``code`` and ``state``; ``POST /oauth/token`` (form or JSON)
-redeems the code or a refresh token. Claude: ``GET /claude/oauth/authorize`` shows ``code#state``
-for the paste flow (JSON when asked) or redirects to a loopback callback; ``POST /v1/oauth/token``
-(JSON only) takes the same grants. Refresh tokens rotate; a spent one is refused as each provider
-refuses it.
+ChatGPT: ``GET /oauth/authorize`` checks the client, a loopback redirect, PKCE (S256) and the
+``originator`` naming the calling program (recorded with the request, as every request is),
+approves at once and redirects back with ``code`` and ``state``; ``POST /oauth/token`` (form or
+JSON) redeems the code or a refresh token. Claude: ``GET /claude/oauth/authorize`` shows
+``code#state`` for the paste flow (JSON when asked) or redirects to a loopback callback; ``POST
+/v1/oauth/token`` (JSON only) takes the same grants. Refresh tokens rotate; a spent one is refused
+as each provider refuses it.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ class OAuthRoutes(Handlers):
             return self.json(record, 400, oauth_error("invalid_request", message))
         state = params.get("state", "")
         problem = _authorize_problem(params)
+        if problem is None and not params.get("originator"):
+            # Codex's login names its client in ``originator``; the server expects one.
+            problem = {"error": "invalid_request", "error_description": "Missing originator"}
         if problem is not None:
             return _redirect(record, redirect_uri, {**problem, "state": state})
         scope = params.get("scope") or CHATGPT_SCOPE

@@ -32,6 +32,7 @@ import httpx2
 from ..apis.base import OutgoingRequest, WireApi
 from ..auth.base import Auth
 from ..auth.errors import SubscriptionRefusedError
+from ..bodies import MAX_BODY_BYTES, BodyTooLargeError, body_events, decode_answer
 from ..common.errors import (
     APIConnectionError,
     APIError,
@@ -176,10 +177,18 @@ class Steps:
 
 
 class CallFlow:
-    """One streamed call: ``run()`` is the flow; ``response`` what its current attempt collected.
+    """One call: ``run()`` is the flow; ``response`` what its current attempt collected.
 
     ``api`` speaks the wire format, ``auth`` supplies credentials and refresh, ``retry`` and
     ``timeouts`` bound the effort. ``clock`` is the monotonic clock (tests may pass their own).
+
+    A 200 answer is read as the server labels it, whatever was asked: ``text/event-stream`` as a
+    stream, ``application/json`` as one whole body (at most ``max_body_bytes``) decoded with the
+    API's body decoder, whose Response is delivered as :func:`~modelwire.bodies.body_events`. An
+    answer with neither label is read as what the request asked for (``stream``). ``read_json``
+    replaces the body decoder for an endpoint whose answer is not a Response (token counting); what
+    it returns is ``result``. ``explicit_timeouts`` sends ``timeouts`` with every request (they
+    differ from the HTTP client's own: set per call or with ``with_options``).
     """
 
     __slots__ = (
@@ -188,9 +197,15 @@ class CallFlow:
         "_clock",
         "_deadline",
         "_decoder",
+        "_explicit_timeouts",
+        "_max_body_bytes",
+        "_read_json",
         "_request",
         "_retry",
+        "_stream",
         "_timeouts",
+        "_whole",
+        "result",
     )
 
     def __init__(
@@ -202,6 +217,10 @@ class CallFlow:
         retry: RetryPolicy,
         timeouts: Timeouts,
         clock: Callable[[], float] = time.monotonic,
+        stream: bool = True,
+        explicit_timeouts: bool = False,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        read_json: Callable[[bytes], Any] | None = None,
     ) -> None:
         self._api = api
         self._auth = auth
@@ -211,10 +230,19 @@ class CallFlow:
         self._timeouts = timeouts
         self._deadline = None if timeouts.total is None else clock() + timeouts.total
         self._decoder: StreamDecoder | None = None
+        self._stream = stream
+        self._explicit_timeouts = explicit_timeouts
+        self._max_body_bytes = max_body_bytes
+        self._read_json = read_json
+        self._whole: Response | None = None
+        #: What ``read_json`` made of the answer (None before it, and without one).
+        self.result: Any = None
 
     @property
     def response(self) -> Response:
         """The collected Response (partial, ``complete=False``, before the end)."""
+        if self._whole is not None:
+            return self._whole
         if self._decoder is None:
             return Response(api=self._api.name)
         return self._decoder.response
@@ -232,7 +260,11 @@ class CallFlow:
             log.debug("POST %s (attempt %d)", request.url, attempt + 1)
             remaining = self._remaining()
             try:
-                clipped = None if remaining is None else self._timeouts.httpx(remaining)
+                clipped = (
+                    self._timeouts.httpx(remaining)
+                    if remaining is not None or self._explicit_timeouts
+                    else None
+                )
                 answer: Answer = yield Send(request, content, clipped, remaining)
             except httpx2.TransportError as error:
                 self._raise_if_past_deadline(error)
@@ -264,6 +296,20 @@ class CallFlow:
                 attempt += 1
                 yield Sleep(delay)
                 continue
+            if self._answers_json(answer.headers):
+                try:
+                    whole = yield from self._read_whole()
+                except httpx2.TransportError as error:
+                    # Nothing was delivered yet: a broken body is retried like a failed send.
+                    self._raise_if_past_deadline(error)
+                    delay = self._delay(attempt, None)
+                    if delay is None:
+                        raise _connection_error(error, partial=None) from error
+                    attempt += 1
+                    yield Sleep(delay)
+                    continue
+                yield from self._deliver_whole(whole, answer.headers)
+                return
             decoder = self._decoder = StreamDecoder(self._api.name)
             # Held back until the body's first event commits this attempt (see the module doc).
             held: list[Event] = []
@@ -299,6 +345,45 @@ class CallFlow:
                         yield Sleep(delay)
                         continue
                 raise _connection_error(error, partial=partial_response) from error
+
+    # -- a whole (JSON) answer ---------------------------------------------------------------------
+
+    def _answers_json(self, headers: Mapping[str, str]) -> bool:
+        if self._read_json is not None:
+            return True  # an endpoint that only answers JSON: whatever else comes is not JSON
+        media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type == "text/event-stream":
+            return False
+        if media_type == "application/json" or media_type.endswith("+json"):
+            return True
+        return not self._stream
+
+    def _read_whole(self) -> Generator[Action, Any, bytes]:
+        """The whole body, read chunk by chunk within the deadline and ``max_body_bytes``."""
+        chunks: list[bytes] = []
+        size = 0
+        limit = self._max_body_bytes
+        while True:
+            chunk: bytes | None = yield ReadChunk(self._remaining())
+            if chunk is None:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLargeError(
+                    f"the {self._api.name} JSON body is larger than {limit} bytes", limit=limit
+                )
+            chunks.append(chunk)
+            self._raise_if_past_deadline(None)
+
+    def _deliver_whole(self, body: bytes, headers: Mapping[str, str]) -> Flow:
+        if self._read_json is not None:
+            self.result = self._read_json(body)
+            return
+        response = decode_answer(self._api, body)
+        self._whole = response
+        limits = self._api.rate_limits(self._api.name, headers)
+        events = body_events(response)
+        yield Deliver([limits, *events] if limits is not None else events)
 
     # -- decisions -------------------------------------------------------------------------------
 
