@@ -99,10 +99,14 @@ class ClientOptions(TypedDict, total=False):
     ``timeout`` a :class:`Timeouts` or seconds of read timeout; ``default_headers`` go on every
     request; ``max_event_bytes`` caps one server-sent event or line of a stream (default 64 MiB,
     :data:`~modelwire.wire.sse.MAX_EVENT_BYTES`): past it the call raises
-    :class:`~modelwire.common.errors.EventTooLargeError`.
+    :class:`~modelwire.common.errors.EventTooLargeError`. ``organization`` / ``project``: OpenAI's
+    account scoping (default: ``OPENAI_ORG_ID`` / ``OPENAI_PROJECT_ID``), sent as
+    ``OpenAI-Organization`` / ``OpenAI-Project``.
     """
 
     api_key: str | None
+    organization: str | None
+    project: str | None
     base_url: str | None
     auth: Auth | None
     max_retries: int
@@ -138,7 +142,17 @@ class _Core:
         default_headers = options.get("default_headers")
         self.service: Service = provider(provider_name)
         self.api: WireApi = wire_api(self.service.resolve_api(api))
-        self.auth = auth if auth is not None else self.service.make_auth(api_key)
+        organization, project = options.get("organization"), options.get("project")
+        if auth is not None and (organization is not None or project is not None):
+            raise ConfigurationError(
+                "organization=/project= go to the auth when auth= is given "
+                "(OpenAIKeyAuth(key, organization=..., project=...))"
+            )
+        self.auth = (
+            auth
+            if auth is not None
+            else self.service.make_auth(api_key, organization=organization, project=project)
+        )
         if self.api.name not in self.auth.apis:
             raise ConfigurationError(
                 f"{self.auth.mode} credentials cannot call the {self.api.name} API "

@@ -22,8 +22,10 @@ from .common.errors import ConfigurationError
 #: Anthropic's API, where both the ``anthropic`` (API key) and ``claude`` (sign-in) services live.
 ANTHROPIC_API_URL = "https://api.anthropic.com"
 
-#: Turns the client's explicit ``api_key=`` (None when not given) into the service's Auth.
-AuthFactory = Callable[["Service", "str | None"], Auth]
+#: Turns the client's explicit ``api_key=`` (None when not given) into the service's Auth. A
+#: service with ``scoping_env`` also receives the client's ``organization=``/``project=`` as
+#: keyword arguments (only those given).
+AuthFactory = Callable[..., Auth]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,7 +37,9 @@ class Service:
     :func:`sign_in_auth`). ``credential`` says what the store keeps for it: an API key, or a
     sign-in (OAuth tokens). ``api_key_env`` names the variable holding its API key;
     ``base_url_env`` the variables that override ``default_base_url``, first match wins.
-    ``default_headers`` go on every request to it.
+    ``default_headers`` go on every request to it. ``scoping_env`` names the variables of the
+    account scoping the service takes besides the key (OpenAI's organization and project: the
+    client's ``organization=``/``project=`` win over them).
     """
 
     name: str
@@ -46,6 +50,7 @@ class Service:
     api_key_env: str | None = None
     base_url_env: tuple[str, ...] = ()
     default_headers: Mapping[str, str] = field(default_factory=dict)
+    scoping_env: Mapping[str, str] = field(default_factory=dict)
     default_models: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
 
@@ -62,8 +67,20 @@ class Service:
         """The auth mode's name, as status and errors show it (``openai-api-key``...)."""
         return f"{self.name}-{'oauth' if self.credential == 'sign-in' else 'api-key'}"
 
-    def make_auth(self, api_key: str | None) -> Auth:
-        return self.auth(self, api_key)
+    def make_auth(
+        self, api_key: str | None, *, organization: str | None = None, project: str | None = None
+    ) -> Auth:
+        scoping = {
+            name: value
+            for name, value in (("organization", organization), ("project", project))
+            if value is not None
+        }
+        unknown = sorted(set(scoping) - set(self.scoping_env))
+        if unknown:
+            raise ConfigurationError(
+                f"provider {self.name!r} takes no {' or '.join(unknown)} (only OpenAI's API does)"
+            )
+        return self.auth(self, api_key, **scoping)
 
     def base_url(self, explicit: str | None = None) -> str:
         if explicit:
@@ -91,29 +108,45 @@ class Service:
 ProviderSpec = Service
 
 
-def api_key_auth(auth_type: Callable[[str], Auth], *, default: str | None = None) -> AuthFactory:
+def api_key_auth(auth_type: Callable[..., Auth], *, default: str | None = None) -> AuthFactory:
     """An AuthFactory for services that take an API key: the explicit ``api_key``, else the
     service's ``api_key_env`` variable, else the key saved with ``modelwire login <name>
-    --api-key -``, else ``default``; ``auth_type`` wraps the key (``OpenAIKeyAuth``...)."""
+    --api-key -``, else ``default``; ``auth_type`` wraps the key (``OpenAIKeyAuth``...), with the
+    service's account scoping (``scoping_env``: the explicit value, else the variable) as keyword
+    arguments."""
 
-    def make(service: Service, explicit: str | None) -> Auth:
-        key, source = (explicit or "").strip(), "the api_key argument"
-        if not key and service.api_key_env:
-            key, source = (os.environ.get(service.api_key_env) or "").strip(), service.api_key_env
+    def make(service: Service, explicit: str | None, **scoping: str) -> Auth:
+        key: str | None = None
+        if explicit is not None:
+            key = checked_api_key(explicit, provider=service.name, source="passed as api_key=")
+        elif service.api_key_env and os.environ.get(service.api_key_env, "").strip():
+            key = checked_api_key(
+                os.environ[service.api_key_env],
+                provider=service.name,
+                source=f"in {service.api_key_env}",
+            )
         if not key:
             from .auth import stored_api_key
 
-            key = (stored_api_key(service.name) or "").strip()
-            source = f"the {service.name} API key in the credential store"
-        if not key and default:
-            key, source = default, "the default API key"
+            stored = stored_api_key(service.name)
+            if stored:
+                key = checked_api_key(
+                    stored, provider=service.name, source="in the credential store"
+                )
+            else:
+                key = default
         if not key:
             where = f"set {service.api_key_env}, " if service.api_key_env else ""
             raise ConfigurationError(
                 f"no {service.name} API key: pass api_key=..., {where}"
                 f"or run `modelwire login {service.name} --api-key -`"
             )
-        return auth_type(checked_api_key(key, source=source))
+        settings = {
+            name: value
+            for name, variable in service.scoping_env.items()
+            if (value := scoping.get(name) or os.environ.get(variable))
+        }
+        return auth_type(key, **settings)
 
     return make
 
@@ -179,6 +212,8 @@ register_provider(
         auth=api_key_auth(OpenAIKeyAuth),
         api_key_env="OPENAI_API_KEY",
         base_url_env=("OPENAI_BASE_URL",),
+        # As the official SDK reads them (openai-python _client.py: organization, project).
+        scoping_env={"organization": "OPENAI_ORG_ID", "project": "OPENAI_PROJECT_ID"},
         default_models={"responses": "gpt-5.1", "chat": "gpt-5.1"},
         description="OpenAI API key",
     )

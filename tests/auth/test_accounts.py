@@ -62,8 +62,8 @@ def test_an_environment_key_shows_as_available(
     [
         ("chatgpt", "sk-x", "modelwire login chatgpt"),
         ("gemini", "k", "expected one of openai, anthropic"),
-        ("openai", "   ", "does not look like"),
-        ("openai", "sk two parts", "does not look like"),
+        ("openai", "   ", "is empty"),
+        ("openai", "sk two parts", "holds a space character"),
     ],
 )
 def test_save_api_key_refuses_what_is_not_a_key(

@@ -201,7 +201,8 @@ def test_claude_login_end_to_end_with_a_pasted_code(
         "client_id": "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
         "response_type": "code",
         "redirect_uri": "https://platform.claude.com/oauth/code/callback",
-        "scope": "org:create_api_key user:profile user:inference",
+        "scope": "org:create_api_key user:profile user:inference user:sessions:claude_code "
+        "user:mcp_servers user:file_upload",
         "code_challenge": params["code_challenge"],
         "code_challenge_method": "S256",
         "state": params["state"],

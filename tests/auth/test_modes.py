@@ -14,11 +14,7 @@ from modelwire.apis.responses.request import build_body as responses_body
 from modelwire.apis.validation import validate_request
 from modelwire.auth import ChatGPTAuth, ClaudeAuth, LoginRequiredError, OutgoingRequest
 from modelwire.auth.config import ChatGPTOAuthConfig, ClaudeOAuthConfig
-from modelwire.auth.oauth import (
-    CHATGPT_DEFAULT_INSTRUCTIONS,
-    CLAUDE_CODE_IDENTITY,
-    load_oauth_auth,
-)
+from modelwire.auth.oauth import CHATGPT_DEFAULT_INSTRUCTIONS, load_oauth_auth
 from modelwire.auth.store import MemoryStore
 from modelwire.common.prompt import Prompt
 
@@ -113,33 +109,18 @@ def test_claude_sends_the_bearer_token_and_the_oauth_beta_never_a_key() -> None:
     assert "x-api-key" not in request.headers
 
 
-def test_claude_shape_puts_the_identity_block_first_without_a_system_prompt() -> None:
-    request = messages_request(input="hi")
-    claude_auth().shape(request)
-    assert request.body["system"] == [{"type": "text", "text": CLAUDE_CODE_IDENTITY}]
-    validate_request("messages", request.body)
-
-
-def test_claude_shape_keeps_the_users_system_text_after_the_identity() -> None:
-    request = messages_request(input="hi", instructions="Be terse.")
-    claude_auth().shape(request)
-    assert request.body["system"] == [
-        {"type": "text", "text": CLAUDE_CODE_IDENTITY},
-        {"type": "text", "text": "Be terse."},
-    ]
-    validate_request("messages", request.body)
-
-
-def test_claude_shape_keeps_system_blocks_and_their_cache_control() -> None:
-    request = messages_request(MessagesOptions(cache="5m"), input="hi", instructions="Be terse.")
+@pytest.mark.parametrize("instructions", [None, "Be terse."])
+def test_claude_sends_the_body_as_built_without_borrowing_claude_codes_identity(
+    instructions: str | None,
+) -> None:
+    request = messages_request(MessagesOptions(cache="5m"), input="hi", instructions=instructions)
+    built = request.body.copy()
     auth = claude_auth()
     auth.shape(request)
-    auth.shape(request)  # idempotent: a retried request is not shaped twice over
-    system = request.body["system"]
-    assert system[0] == {"type": "text", "text": CLAUDE_CODE_IDENTITY}
-    assert system[1]["text"] == "Be terse."
-    assert system[1]["cache_control"] == {"type": "ephemeral"}
-    assert len(system) == 2
+    auth.prepare(request)
+    assert request.body == built
+    assert "Claude Code" not in str(request.body.get("system"))
+    validate_request("messages", request.body)
 
 
 def test_claude_reaches_only_the_messages_api() -> None:

@@ -246,10 +246,12 @@ def test_a_malformed_base_url_is_a_usage_error(cli: Cli, base_url: str) -> None:
 
 
 def test_a_broken_sign_in_at_client_construction_says_to_log_in(cli: Cli) -> None:
-    # A stored record that lists claude as signed in, but holds no access token.
-    cli.home.mkdir(parents=True)
+    # A stored record that lists claude as signed in, but holds no access token (in a private
+    # folder: a folder others can read would be reported first).
+    cli.home.mkdir(parents=True, mode=0o700)
     record = {"type": "oauth", "refresh_token": "rt-broken"}
     (cli.home / "auth.json").write_text(json.dumps({"version": 1, "providers": {"claude": record}}))
+    (cli.home / "auth.json").chmod(0o600)
 
     result = cli.run("chat", "--provider", "claude", "hello")
 

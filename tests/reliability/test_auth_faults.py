@@ -203,7 +203,12 @@ def test_a_process_killed_after_its_refresh_but_before_saving_costs_the_login_an
         ask(provider)
     assert time.monotonic() - started < 10  # the dead process's store lock was released
     assert refresh_statuses(server, provider) == [200, 401 if provider == "chatgpt" else 400]
-    assert file_store.path.read_bytes() == before  # a store modelwire cannot use is left alone
+    # The dead sign-in is left as it was, only marked rejected for `auth status`.
+    after = json.loads(file_store.path.read_bytes())
+    record = after["providers"][provider]
+    assert "rejected by the token server" in record.pop("rejected_reason")
+    assert record.pop("rejected_at") > 0
+    assert after == json.loads(before)
     assert sorted(p.name for p in file_store.path.parent.iterdir()) == [
         "auth.json",
         "auth.json.lock",

@@ -17,7 +17,6 @@ from modelwire.wire.sse import SSEDecoder, SSEFrame
 OPENAI_KEY = "sk-test-0123456789abcdefxyz"
 ANTHROPIC_KEY = "sk-ant-api03-test-0123456789abcdef"
 ANTHROPIC_VERSION = "2023-06-01"
-CLAUDE_CODE_SYSTEM = "You are Claude Code, Anthropic's official CLI for Claude."
 
 WEATHER_TOOL_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -16,7 +16,6 @@ from modelwire.testing.server import FakeServer
 from modelwire.testing.state import Route
 
 from .helpers import (
-    CLAUDE_CODE_SYSTEM,
     anthropic_headers,
     chatgpt_headers,
     check_error,
@@ -335,7 +334,7 @@ def test_an_expired_claude_token_stays_expired_until_refreshed(
 ) -> None:
     tokens = fake_server.issue_tokens("claude")
     fake_server.queue("messages", Fault.expired_token())
-    body = body_for("messages", system=CLAUDE_CODE_SYSTEM)
+    body = body_for("messages")
     url = fake_server.url + "/v1/messages"
     headers = claude_oauth_headers(tokens["access_token"])
     for _ in range(2):

@@ -11,7 +11,6 @@ from modelwire.testing.server import FakeServer
 
 from .helpers import (
     ANTHROPIC_KEY,
-    CLAUDE_CODE_SYSTEM,
     WEATHER_TOOL_SCHEMA,
     anthropic_headers,
     check_error,
@@ -308,19 +307,19 @@ def test_web_search_blocks_then_cited_text(fake_server: FakeServer, http: httpx2
 
 
 class TestClaudeOAuth:
-    def test_an_issued_token_with_the_beta_and_the_identity_is_accepted(
+    def test_an_issued_token_with_the_beta_is_accepted_with_any_system_prompt(
         self, fake_server: FakeServer, http: httpx2.Client
     ) -> None:
         tokens = fake_server.issue_tokens("claude")
         assert tokens["access_token"].startswith("sk-ant-oat01-")
-        body = {"messages": user("hi"), "system": [{"type": "text", "text": CLAUDE_CODE_SYSTEM}]}
+        body = {"messages": user("hi"), "system": "You are a helpful assistant."}
         response = post(http, fake_server, body, claude_oauth_headers(tokens["access_token"]))
         assert response.status_code == 200, response.text
 
     def test_the_oauth_beta_is_required(self, fake_server: FakeServer, http: httpx2.Client) -> None:
         tokens = fake_server.issue_tokens("claude")
         headers = {**claude_oauth_headers(tokens["access_token"]), "anthropic-beta": "other-beta"}
-        body = {"messages": user("hi"), "system": CLAUDE_CODE_SYSTEM}
+        body = {"messages": user("hi")}
         response = post(http, fake_server, body, headers)
         assert response.status_code == 401
         assert response.json()["error"] == {
@@ -328,21 +327,26 @@ class TestClaudeOAuth:
             "message": "OAuth authentication is currently not supported.",
         }
 
-    def test_the_claude_code_system_prompt_is_required(
-        self, fake_server: FakeServer, http: httpx2.Client
+    def test_a_server_refusing_subscription_tokens_answers_as_anthropic_does(
+        self, http: httpx2.Client
     ) -> None:
-        tokens = fake_server.issue_tokens("claude")
-        body = {"messages": user("hi"), "system": "You are a helpful assistant."}
-        response = post(http, fake_server, body, claude_oauth_headers(tokens["access_token"]))
-        assert response.status_code == 400
-        error = response.json()["error"]
-        assert error["type"] == "invalid_request_error"
-        assert CLAUDE_CODE_SYSTEM in error["message"]
+        with FakeServer(refuse_claude_subscription=True) as server:
+            tokens = server.issue_tokens("claude")
+            body = {"messages": user("hi")}
+            response = post(http, server, body, claude_oauth_headers(tokens["access_token"]))
+            assert response.status_code == 400
+            assert response.json()["error"] == {
+                "type": "invalid_request_error",
+                "message": "This credential is only authorized for use with Claude Code and "
+                "cannot be used for other API requests.",
+            }
+            # API keys are not subscription tokens: they pass.
+            assert post(http, server, body).status_code == 200
 
     def test_tokens_not_issued_here_are_refused(
         self, fake_server: FakeServer, http: httpx2.Client
     ) -> None:
-        body = {"messages": user("hi"), "system": CLAUDE_CODE_SYSTEM}
+        body = {"messages": user("hi")}
         response = post(http, fake_server, body, claude_oauth_headers("sk-ant-oat01-forged"))
         assert response.status_code == 401
         assert response.json()["error"]["type"] == "authentication_error"
@@ -360,7 +364,7 @@ class TestClaudeOAuth:
     ) -> None:
         tokens = fake_server.issue_tokens("claude")
         fake_server.expire_tokens("claude")
-        body = {"messages": user("hi"), "system": CLAUDE_CODE_SYSTEM}
+        body = {"messages": user("hi")}
         response = post(http, fake_server, body, claude_oauth_headers(tokens["access_token"]))
         assert response.status_code == 401
         assert response.json()["error"]["message"] == (

@@ -15,6 +15,7 @@ from .errors import (
     LoginError,
     LoginRequiredError,
     LoginTimeoutError,
+    SubscriptionRefusedError,
     TokenRefreshError,
 )
 
@@ -107,6 +108,7 @@ __all__ = [
     "OAuthAuth",
     "OpenAIKeyAuth",
     "OutgoingRequest",
+    "SubscriptionRefusedError",
     "TokenRefreshError",
     "TokenSet",
     "available_providers",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..apis.base import OutgoingRequest
-from ..common.errors import ConfigurationError
+from ..common.errors import APIError, ConfigurationError
+from .config import OPENAI_SCOPING_HEADERS
 
 __all__ = [
     "AnthropicKeyAuth",
@@ -24,40 +25,47 @@ __all__ = [
 ]
 
 
-def checked_api_key(key: str, *, source: str = "the API key") -> str:
-    """``key`` without the whitespace around it (a pasted newline), or ConfigurationError when
-    what remains cannot travel in an HTTP header: any character outside printable ASCII (a
-    space, a newline or other control character, a non-ASCII letter).
+def checked_api_key(key: str, *, provider: str, source: str = "") -> str:
+    """``key`` stripped of surrounding whitespace (a trailing newline from a file or a paste),
+    or :class:`ConfigurationError` when what is left cannot be a key: empty, or holding a
+    character outside printable ASCII (a space, a control character, a non-ASCII letter). Such a
+    key would otherwise fail as an illegal header value, in an error that quotes the header.
 
-    Every key passes here wherever it comes from (argument, environment, store), so a bad one is
-    refused when the client is built, not as an encoding error in the middle of a call. The
-    message names ``source`` and the offending position, never the key.
+    Every key goes through here, whatever its source (argument, environment, store); ``source``
+    says which, for the message. The message names the kind and position of the bad character,
+    never the key.
     """
+    where = f" {source}" if source else ""
+    if not isinstance(key, str):
+        raise ConfigurationError(f"the {provider} API key{where} is not a string")
     stripped = key.strip()
-    for position, character in enumerate(stripped):
-        if "!" <= character <= "~":
-            continue
-        if character.isspace():
-            kind = "a line break" if character in "\r\n" else "whitespace"
-        elif not character.isascii():
-            kind = "a non-ASCII character"
-        else:
-            kind = "a control character"
-        raise ConfigurationError(
-            f"{source} holds {kind} at position {position + 1} of {len(stripped)}, which cannot "
-            "be sent in an HTTP header; check the key for a copy-and-paste slip"
-        )
+    if not stripped:
+        raise ConfigurationError(f"the {provider} API key{where} is empty")
+    for position, character in enumerate(stripped, start=1):
+        if not "!" <= character <= "~":
+            if character in "\r\n":
+                kind = "line-break"
+            elif character.isspace():
+                kind = "space"
+            elif not character.isprintable():
+                kind = "control"
+            else:
+                kind = "non-ASCII"
+            raise ConfigurationError(
+                f"the {provider} API key{where} holds a {kind} character (character {position} "
+                f"of {len(stripped)}), which cannot be sent in an HTTP header; an API key is "
+                "printable ASCII without spaces. Copy it again without what came along with it"
+            )
     return stripped
 
 
 def merge_beta(headers: dict[str, str], *betas: str) -> None:
-    """Add Anthropic beta flags to ``anthropic-beta``, keeping the ones already there."""
-    present = [b.strip() for b in headers.get("anthropic-beta", "").split(",") if b.strip()]
-    for beta in betas:
-        if beta not in present:
-            present.append(beta)
-    if present:
-        headers["anthropic-beta"] = ",".join(present)
+    """Add Anthropic beta flags to ``anthropic-beta`` after the ones already there, each named
+    once (a flag the caller already listed, even twice, is sent once)."""
+    present = headers.get("anthropic-beta", "").split(",")
+    merged = dict.fromkeys(beta.strip() for beta in (*present, *betas) if beta.strip())
+    if merged:
+        headers["anthropic-beta"] = ",".join(merged)
 
 
 def redact(secret: str | None) -> str:
@@ -99,6 +107,11 @@ class Auth:
         """After a 401: refresh if possible (may block); True means send the request once more."""
         return False
 
+    def explain(self, error: APIError) -> APIError:
+        """The error to raise for an error answer: ``error`` itself, or a more telling one the
+        mode knows (a sign-in refused for this client: ``SubscriptionRefusedError``)."""
+        return error
+
     def close(self) -> None:
         """Release what the auth holds (its HTTP client for refreshes)."""
 
@@ -107,20 +120,34 @@ class Auth:
 
 
 class OpenAIKeyAuth(Auth):
-    """An OpenAI API key: ``Authorization: Bearer``."""
+    """An OpenAI API key: ``Authorization: Bearer``, and the account scoping the key works in
+    (``organization`` → ``OpenAI-Organization``, ``project`` → ``OpenAI-Project``) when given."""
 
     mode = "openai-api-key"
     provider = "openai"
     apis = ("responses", "chat")
 
-    def __init__(self, api_key: str) -> None:
-        self._api_key = checked_api_key(api_key)
+    def __init__(
+        self, api_key: str, *, organization: str | None = None, project: str | None = None
+    ) -> None:
+        self._api_key = checked_api_key(api_key, provider=self.provider)
+        self.organization = organization
+        self.project = project
+        self._scoping = {
+            OPENAI_SCOPING_HEADERS[name]: value
+            for name, value in (("organization", organization), ("project", project))
+            if value
+        }
 
     def prepare(self, request: OutgoingRequest) -> None:
         request.headers["authorization"] = f"Bearer {self._api_key}"
+        request.headers.update(self._scoping)
 
     def __repr__(self) -> str:
-        return f"OpenAIKeyAuth(api_key={redact(self._api_key)!r})"
+        return (
+            f"OpenAIKeyAuth(api_key={redact(self._api_key)!r}, "
+            f"organization={self.organization!r}, project={self.project!r})"
+        )
 
 
 class AnthropicKeyAuth(Auth):
@@ -132,7 +159,7 @@ class AnthropicKeyAuth(Auth):
     apis = ("messages", "chat")
 
     def __init__(self, api_key: str) -> None:
-        self._api_key = checked_api_key(api_key)
+        self._api_key = checked_api_key(api_key, provider=self.provider)
 
     def prepare(self, request: OutgoingRequest) -> None:
         if request.api == "chat":

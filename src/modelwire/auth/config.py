@@ -16,6 +16,14 @@ from typing import Any, ClassVar, TypeVar
 
 from ..common.errors import ConfigurationError
 
+#: The OpenAI API-key mode's table: each account-scoping setting and the header that carries it
+#: (as openai-python sends them). The values come from ``OpenAIKeyAuth(organization=, project=)``,
+#: ``mw.Client(organization=, project=)`` or the variables in ``services.py``.
+OPENAI_SCOPING_HEADERS: dict[str, str] = {
+    "organization": "openai-organization",
+    "project": "openai-project",
+}
+
 _Config = TypeVar("_Config", "ChatGPTOAuthConfig", "ClaudeOAuthConfig")
 
 
@@ -131,34 +139,73 @@ def _headers_from_env(variable: str) -> dict[str, str]:
     return value
 
 
+#: The beta every Messages request with a Claude OAuth access token must name: without it the API
+#: answers 401 "OAuth authentication is currently not supported." (pi-mono and Claude Code send it;
+#: see docs/auth.md for the references).
+CLAUDE_OAUTH_BETA = "oauth-2025-04-20"
+#: The scopes Claude's sign-in grants today (pi-mono packages/ai/src/utils/oauth/anthropic.ts).
+CLAUDE_SCOPE = (
+    "org:create_api_key user:profile user:inference user:sessions:claude_code "
+    "user:mcp_servers user:file_upload"
+)
+
+
+def _env_betas(variable: str) -> tuple[str, ...] | None:
+    value = os.environ.get(variable)
+    if value is None or not value.strip():
+        return None
+    return tuple(beta.strip() for beta in value.split(",") if beta.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class ClaudeOAuthConfig:
-    """Claude sign-in (Claude Code's OAuth client; Pro/Max subscriptions).
+    """Claude sign-in (Claude Code's OAuth client; Pro/Max subscriptions): the mode's one table of
+    endpoints, client, scopes and what goes on every Messages request.
 
     ``redirect_uri`` is the hosted page that shows the user a ``code#state`` to paste back.
     ``loopback_path`` is used instead when a loopback listener is asked for
-    (``http://localhost:<port>/callback``).
+    (``http://localhost:<port>/callback``). ``betas`` are merged into each request's
+    ``anthropic-beta`` (after the caller's, never twice); replace them to override, or add a beta
+    per request through ``MessagesOptions``/``extra_headers``. ``headers`` are added to every
+    request of the mode (a name given there replaces modelwire's value; merged by name from
+    ``MODELWIRE_CLAUDE_HEADERS`` and the ``headers`` override).
     """
 
     authorize_url: str = "https://claude.ai/oauth/authorize"
     token_url: str = "https://platform.claude.com/v1/oauth/token"
     client_id: str = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
     redirect_uri: str = "https://platform.claude.com/oauth/code/callback"
-    scope: str = "org:create_api_key user:profile user:inference"
+    scope: str = CLAUDE_SCOPE
     loopback_path: str = "/callback"
     refresh_margin_seconds: float = 300.0
+    betas: tuple[str, ...] = (CLAUDE_OAUTH_BETA,)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     ENV: ClassVar[dict[str, str]] = {
         "authorize_url": "MODELWIRE_CLAUDE_AUTHORIZE_URL",
         "token_url": "MODELWIRE_CLAUDE_TOKEN_URL",
         "client_id": "MODELWIRE_CLAUDE_CLIENT_ID",
         "redirect_uri": "MODELWIRE_CLAUDE_REDIRECT_URI",
+        "scope": "MODELWIRE_CLAUDE_SCOPE",
     }
+    #: ``betas``: comma-separated; ``headers``: a JSON object.
+    BETAS_ENV: ClassVar[str] = "MODELWIRE_CLAUDE_BETAS"
+    HEADERS_ENV: ClassVar[str] = "MODELWIRE_CLAUDE_HEADERS"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> ClaudeOAuthConfig:
         """Defaults, then ``MODELWIRE_CLAUDE_*`` variables, then ``overrides`` (None: unset)."""
-        return _from_env(cls, cls.ENV, overrides)
+        config = _from_env(cls, cls.ENV, overrides)
+        from_env: dict[str, Any] = {}
+        if overrides.get("betas") is None:
+            betas = _env_betas(cls.BETAS_ENV)
+            if betas is not None:
+                from_env["betas"] = betas
+        # Merged by name: MODELWIRE_CLAUDE_HEADERS, then the ``headers`` override ("" drops one).
+        from_env["headers"] = merge_headers(
+            _headers_from_env(cls.HEADERS_ENV), overrides.get("headers")
+        )
+        return replace(config, **from_env)
 
     def loopback_redirect_uri(self, port: int) -> str:
         return f"http://localhost:{port}{self.loopback_path}"

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from ..common.errors import AuthenticationError, ModelwireError
+from typing import Any
+
+from ..common.errors import APIError, AuthenticationError, ModelwireError
+
+#: Where the user reads what the services' terms say about subscription sign-ins (the one home of
+#: this pointer: every refusal names it).
+TERMS_DOCS = "docs/auth.md, section 'What the services' terms say about the sign-in modes'"
+_API_KEY_PROVIDER = {"claude": "anthropic", "chatgpt": "openai"}
 
 
 class LoginRequiredError(AuthenticationError):
@@ -60,3 +67,36 @@ class LoginError(ModelwireError):
 
 class LoginTimeoutError(LoginError):
     """Nobody completed the login in the browser before the timeout."""
+
+
+class SubscriptionRefusedError(APIError):
+    """The service refused a subscription sign-in (Claude Pro/Max, ChatGPT) for this client: it
+    answered that the credential is only authorized for the provider's own apps, or its token
+    endpoint refused the client with a 429. This is a decision, not a passing fault, so it is
+    never retried. The message names ``TERMS_DOCS``; an API key is the way on."""
+
+    def __init__(
+        self,
+        provider: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        native: Any = None,
+    ) -> None:
+        alternative = _API_KEY_PROVIDER.get(provider)
+        advice = (
+            f"use an API key instead (provider={alternative!r})"
+            if alternative
+            else "use an API key"
+        )
+        super().__init__(
+            f"the {provider} service refused this subscription sign-in for use from modelwire "
+            f"({reason}). Subscription sign-ins may be reserved for the provider's own apps; "
+            f"{advice}. See {TERMS_DOCS}",
+            status=status,
+            provider=provider,
+            error_type="subscription_refused",
+            request_id=request_id,
+            native=native,
+        )

@@ -23,7 +23,7 @@ import sys
 import time
 import webbrowser
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -34,6 +34,7 @@ from ..common.errors import ConfigurationError
 from ..services import provider as service
 from ..services import service_names
 from ._loopback import CallbackPortTaken, LoopbackListener
+from .base import checked_api_key
 from .config import ChatGPTOAuthConfig, ClaudeOAuthConfig
 from .errors import LoginError
 from .oauth import (
@@ -44,7 +45,7 @@ from .oauth import (
     classify_refresh_response,
     claude_tokens_from_response,
 )
-from .store import CredentialStore, default_store
+from .store import CredentialStore, default_store, rejection
 from .tokens import TokenSet, chatgpt_claims, parse_timestamp
 
 DEFAULT_LOGIN_TIMEOUT = 300.0
@@ -62,6 +63,8 @@ class AuthStatus:
     ``source`` is where the credential comes from (``env:OPENAI_API_KEY``, ``store``) or None
     when the mode is not available. ``expires_at`` is the access token's expiry (seconds since
     the epoch); ``expired`` says it has passed (a refresh on the next request renews it).
+    ``rejected_at`` / ``rejected_reason``: the token server refused the stored sign-in (when,
+    and why); it is then not available, and only a new login helps.
     """
 
     provider: str
@@ -76,6 +79,8 @@ class AuthStatus:
     expires_at: float | None = None
     expired: bool = False
     detail: str | None = None
+    rejected_at: float | None = None
+    rejected_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -427,9 +432,7 @@ def save_api_key(provider: str, key: str, store: CredentialStore | None = None) 
                 else ""
             )
         )
-    key = key.strip()
-    if not key or any(c.isspace() for c in key):
-        raise ConfigurationError(f"that does not look like a {provider} API key (empty or spaced)")
+    key = checked_api_key(key, provider=provider, source="to save")
     store = store if store is not None else default_store()
     store.save(provider, {"type": "api_key", "api_key": key, "saved_at": time.time()})
     return AuthStatus(
@@ -478,7 +481,17 @@ def status(store: CredentialStore | None = None) -> list[AuthStatus]:
                 )
             )
         else:
-            records.append(_oauth_status(provider, tokens, store))
+            signed_in = _oauth_status(provider, tokens, store)
+            refused = rejection(record) if record is not None else None
+            if refused is not None:
+                signed_in = replace(
+                    signed_in,
+                    available=False,
+                    detail=refused[1],
+                    rejected_at=refused[0],
+                    rejected_reason=refused[1],
+                )
+            records.append(signed_in)
     return records
 
 

@@ -25,19 +25,17 @@ from typing import Any, TypeVar
 
 import httpx2
 
-from ..common.errors import ConfigurationError
+from ..common.errors import APIError, ConfigurationError
 from ..transport.retry import RETRYABLE_STATUSES, RetryPolicy, retry_after
 from ..wire.json import JSONDecodeError, loads
 from .base import Auth, OutgoingRequest, merge_beta, redact
 from .config import ChatGPTOAuthConfig, ClaudeOAuthConfig
-from .errors import LoginRequiredError, TokenRefreshError
-from .store import CredentialStore, default_store
+from .errors import LoginRequiredError, SubscriptionRefusedError, TokenRefreshError
+from .store import CredentialStore, default_store, mark_rejected
 from .tokens import TokenSet, chatgpt_claims
 
 log = logging.getLogger("modelwire.auth")
 
-CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude."
-CLAUDE_OAUTH_BETA = "oauth-2025-04-20"
 # Request fields the ChatGPT backend refuses ("Unsupported parameter: ..."): it manages the output
 # budget and sampling itself.
 CHATGPT_UNSUPPORTED_FIELDS = ("max_output_tokens", "temperature", "top_p")
@@ -63,6 +61,10 @@ _PERMANENT_CODES = frozenset(
     }
 )
 _CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+# How a service says a subscription credential is not for this client: Anthropic answers 400 (or
+# 403) "This credential is only authorized for use with Claude Code and cannot be used for other
+# API requests."; the pattern leaves the product's name open.
+_ONLY_AUTHORIZED_FOR = re.compile(r"only authorized for use with\b", re.IGNORECASE)
 
 
 class _Transient(Exception):
@@ -71,6 +73,15 @@ class _Transient(Exception):
         self.reason = reason
         self.status = status
         self.wait = wait
+
+
+class _Refused(Exception):
+    """The token endpoint refused the client itself (a 429 to a subscription refresh)."""
+
+    def __init__(self, reason: str, *, status: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
 
 
 class _Permanent(Exception):
@@ -221,6 +232,17 @@ class OAuthAuth(Auth):
         tokens = self.refresh(force=True, rejected=rejected)
         return tokens.access_token != rejected
 
+    def explain(self, error: APIError) -> APIError:
+        if error.status in (400, 403) and _ONLY_AUTHORIZED_FOR.search(error.message):
+            return SubscriptionRefusedError(
+                self.provider,
+                f"HTTP {error.status}: {error.message}",
+                status=error.status,
+                request_id=error.request_id,
+                native=error.native,
+            )
+        return error
+
     def refresh(self, *, force: bool = False, rejected: str | None = None) -> TokenSet:
         """Bring the tokens up to date, refreshing at most once across threads and processes.
 
@@ -276,6 +298,19 @@ class OAuthAuth(Auth):
                     )
                     return stored, False
                 raise TokenRefreshError(self.provider, error.reason, status=error.status) from None
+            except _Refused as error:
+                if usable_now:
+                    _COOLDOWNS[self._key] = time.monotonic() + TRANSIENT_COOLDOWN
+                    log.warning(
+                        "the %s token endpoint refused to refresh the sign-in (%s); the current "
+                        "access token is still valid and stays in use",
+                        self.provider,
+                        error.reason,
+                    )
+                    return stored, False
+                raise SubscriptionRefusedError(
+                    self.provider, error.reason, status=error.status
+                ) from None
             except _Permanent as error:
                 # A program that does not share our lock may have rotated the tokens and written
                 # them to the store: then the refresh token we spent was already dead, and the
@@ -286,12 +321,16 @@ class OAuthAuth(Auth):
                     or latest.refresh_token in spent
                     or not latest.same_account(stored)
                 ):
-                    raise LoginRequiredError(
+                    refused = LoginRequiredError(
                         self.provider,
                         f"the {self.provider} sign-in was rejected by the token server "
                         f"({error.reason})",
                         status=error.status,
-                    ) from None
+                    )
+                    if latest is not None and latest.refresh_token in spent:
+                        # The stored sign-in is the one refused: say so to `auth status`.
+                        mark_rejected(self._store, self.provider, refused.message)
+                    raise refused from None
                 log.info(
                     "the %s refresh token had been rotated by another program; "
                     "using the tokens it stored",
@@ -573,10 +612,12 @@ def _instruction_text(item: dict[str, Any]) -> str:
 class ClaudeAuth(OAuthAuth):
     """Claude sign-in (Pro/Max): the Messages API with the subscription's OAuth token.
 
-    Sends ``Authorization: Bearer <access_token>``, ``anthropic-beta: oauth-2025-04-20`` (merged
-    with the request's other betas), never ``x-api-key``; :meth:`shape`
-    makes the system prompt begin with Claude Code's identity block, as subscription access
-    expects.
+    Sends ``Authorization: Bearer <access_token>``, the config's ``betas`` (``oauth-2025-04-20``)
+    merged into the request's ``anthropic-beta``, the config's ``headers``, never ``x-api-key``.
+    The body goes as the caller built it: modelwire does not present itself as Claude Code (no
+    borrowed system prompt or User-Agent). Anthropic's terms reserve subscription sign-ins for its
+    own apps; where the service refuses one, :class:`SubscriptionRefusedError` says so (see
+    docs/auth.md).
     """
 
     mode = "claude-oauth"
@@ -595,25 +636,11 @@ class ClaudeAuth(OAuthAuth):
         self.refresh_margin = self.config.refresh_margin_seconds
         super().__init__(tokens, store=store, http_client=http_client)
 
-    def shape(self, request: OutgoingRequest) -> None:
-        system = request.body.get("system")
-        identity: dict[str, Any] = {"type": "text", "text": CLAUDE_CODE_IDENTITY}
-        if not system:
-            request.body["system"] = [identity]
-        elif isinstance(system, str):
-            if system != CLAUDE_CODE_IDENTITY:
-                request.body["system"] = [identity, {"type": "text", "text": system}]
-            else:
-                request.body["system"] = [identity]
-        elif isinstance(system, list):
-            first = system[0] if system else None
-            if not (isinstance(first, dict) and first.get("text") == CLAUDE_CODE_IDENTITY):
-                request.body["system"] = [identity, *system]
-
     def _apply(self, request: OutgoingRequest, tokens: TokenSet) -> None:
         request.headers.pop("x-api-key", None)
+        request.headers.update({name.lower(): value for name, value in self.config.headers.items()})
         request.headers["authorization"] = f"Bearer {tokens.access_token}"
-        merge_beta(request.headers, CLAUDE_OAUTH_BETA)
+        merge_beta(request.headers, *self.config.betas)
 
     def _refresh_call(self, http: httpx2.Client, tokens: TokenSet) -> TokenSet:
         response = http.post(
@@ -625,6 +652,10 @@ class ClaudeAuth(OAuthAuth):
             },
             headers={"accept": "application/json"},
         )
+        if response.status_code == 429:
+            # Anthropic's token endpoint answers 429 to clients it does not take subscription
+            # refreshes from, whatever the rate; retrying only repeats the refusal.
+            raise _Refused("its token endpoint answered HTTP 429 to the refresh", status=429)
         payload = classify_refresh_response(response)
         return claude_tokens_from_response(payload, previous=tokens, source="refresh")
 

@@ -22,6 +22,7 @@ import contextlib
 import json
 import logging
 import os
+import stat
 import tempfile
 import threading
 from abc import ABC, abstractmethod
@@ -66,6 +67,32 @@ def _check_provider(provider: str) -> None:
         raise ValueError(f"unknown provider {provider!r}: expected one of {', '.join(names)}")
 
 
+def rejection(record: dict[str, Any]) -> tuple[float, str] | None:
+    """When and why the token server refused this stored sign-in's refresh, if it did (see
+    :func:`mark_rejected`)."""
+    at, reason = record.get("rejected_at"), record.get("rejected_reason")
+    if isinstance(at, int | float) and not isinstance(at, bool):
+        return float(at), reason if isinstance(reason, str) else "rejected by the token server"
+    return None
+
+
+def mark_rejected(store: CredentialStore, provider: str, reason: str) -> None:
+    """Record in the stored sign-in that the token server refused it (when, and ``reason``: no
+    secret), so ``status()`` shows it as rejected instead of "valid for 52 min". A new login or
+    a refresh replaces the record and with it the mark; logout removes both. Failing to write
+    the mark is logged, never raised: it must not hide the refusal itself."""
+    import time
+
+    try:
+        with store.lock():
+            record = store.load(provider)
+            if record is None or record.get("type") != "oauth":
+                return
+            store.save(provider, {**record, "rejected_at": time.time(), "rejected_reason": reason})
+    except CredentialStoreError as error:
+        log.warning("could not record the %s sign-in as rejected: %s", provider, error)
+
+
 # One FileLock object per lock file in this process: filelock is re-entrant per object (and per
 # thread), so a refresh that holds the lock can call ``save`` without deadlocking on itself.
 _FILE_LOCKS: dict[str, FileLock] = {}
@@ -96,6 +123,8 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "expires_at": (int, float, str),  # seconds, milliseconds or ISO-8601 (Codex writes strings)
     "last_refresh": (int, float, str),
     "scopes": (list,),
+    "rejected_at": (int, float),
+    "rejected_reason": (str,),
 }
 _JSON_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 
@@ -161,8 +190,69 @@ def _folder_error(
     )
 
 
+def _check_private(path: Path, location: str, *, folder: bool) -> None:
+    """Report, tighten or refuse an existing credentials folder or file that others may use.
+
+    Writable by every user: refused (anyone could have put other credentials there, or can swap
+    them later). Readable or writable by the group or others: tightened to 0700/0600 when it is
+    ours, with a warning naming the path; someone else's is only reported. Nothing to check on
+    systems without POSIX permissions, or when the path does not exist yet.
+    """
+    if os.name != "posix":
+        return
+    try:
+        info = os.stat(path)
+    except OSError:
+        return  # missing (created private later) or unreadable (reported by whoever reads it)
+    mode = stat.S_IMODE(info.st_mode)
+    kind = "folder" if folder else "file"
+    private = 0o700 if folder else 0o600
+    if mode & stat.S_IWOTH:
+        raise CredentialStoreError(
+            f"the credential store {kind} {path} is writable by every user on this machine "
+            f"(mode {mode:04o}), so anyone could have changed what is in it; modelwire will not "
+            f"use it. Check it, then `chmod {private:o} {path}` (or set MODELWIRE_HOME to a "
+            "private folder)",
+            location=location,
+        )
+    if not mode & 0o077:
+        return
+    if info.st_uid != os.getuid():
+        if (str(path), mode) not in _REPORTED:
+            _REPORTED.add((str(path), mode))
+            log.warning(
+                "the credential store %s %s can be read or written by others (mode %04o) and "
+                "belongs to another user, so modelwire cannot tighten it",
+                kind,
+                path,
+                mode,
+            )
+        return
+    try:
+        os.chmod(path, private)
+    except OSError as error:
+        raise CredentialStoreError(
+            f"the credential store {kind} {path} can be read or written by others (mode "
+            f"{mode:04o}) and cannot be made private: {error.strerror or type(error).__name__}",
+            location=location,
+        ) from None
+    log.warning(
+        "the credential store %s %s could be read or written by others (mode %04o); "
+        "modelwire made it private (%04o)",
+        kind,
+        path,
+        mode,
+        private,
+    )
+
+
+# (path, mode) pairs already reported as someone else's: said once per process, not per read.
+_REPORTED: set[tuple[str, int]] = set()
+
+
 def _make_private_dir(folder: Path, location: str) -> None:
     if folder.is_dir():
+        _check_private(folder, location, folder=True)
         return
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -241,7 +331,8 @@ class CredentialStore(ABC):
             if record is None:
                 continue
             secret = {"api_key": "api_key", "oauth": "refresh_token"}.get(str(record.get("type")))
-            if secret is not None and isinstance(record.get(secret), str) and record[secret]:
+            usable = secret is not None and isinstance(record.get(secret), str) and record[secret]
+            if usable and rejection(record) is None:  # a sign-in the token server refused is dead
                 found.append(provider)
         return found
 
@@ -317,6 +408,9 @@ class FileStore(CredentialStore):
         )
 
     def _read(self) -> dict[str, dict[str, Any]]:
+        if self.path.parent.is_dir():
+            _check_private(self.path.parent, self.location, folder=True)
+        _check_private(self.path, self.location, folder=False)
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -574,7 +668,17 @@ def store_for_mode(mode: str) -> CredentialStore:
                     "(pip install 'modelwire[keyring]')",
                     location="keyring",
                 ) from None
-            backend = keyring.get_keyring()
+            try:
+                found = type(keyring.get_keyring()).__module__
+            except Exception:  # a broken keyring configuration
+                found = "a keyring configuration that fails to load"
+            raise CredentialStoreError(
+                f"MODELWIRE_AUTH_STORE=keyring, but there is no usable keyring backend ({found}: "
+                "no OS secret store is running or unlocked here). Start or unlock one (a Secret "
+                "Service such as gnome-keyring or KWallet, the macOS Keychain, Windows Credential "
+                "Locker), choose one with PYTHON_KEYRING_BACKEND, or set MODELWIRE_AUTH_STORE=file",
+                location="keyring",
+            )
         return KeyringStore(backend)
     if mode == "auto":
         backend = usable_keyring()

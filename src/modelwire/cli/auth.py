@@ -16,7 +16,6 @@ import click
 
 from ..services import provider, service_names
 from .errors import EXIT_OK, CommandFailed
-from .rejections import forget as forget_rejection
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -187,7 +186,6 @@ def _sign_in(
             on_url=show_url,
             read_code=lambda: click.prompt("Paste the code shown after signing in", err=True),
         )
-    forget_rejection(provider)
     click.echo(_signed_in_line(status))
     return EXIT_OK
 
@@ -207,11 +205,9 @@ def _import(
         )
     if codex:
         status = import_codex_login()
-        forget_rejection("chatgpt")
         click.echo(_signed_in_line(status, "from the Codex CLI"))
     if claude_code:
         status = import_claude_code_login()
-        forget_rejection("claude")
         click.echo(_signed_in_line(status, "from Claude Code"))
     click.echo(
         "Refresh tokens rotate: if both programs keep refreshing one sign-in, the one that "
@@ -239,7 +235,6 @@ def logout_command(provider: str | None) -> int:
     from ..auth import logout as forget
 
     removed = forget(provider)
-    forget_rejection(provider)
     if removed:
         click.echo("Logged out: " + ", ".join(removed) + ".")
     else:
@@ -266,10 +261,10 @@ def auth_status_command(as_json: bool) -> int:
     Never shows a secret.
     """
     from ..auth import status
-    from .rejections import rejection
 
     records = status()
-    rejected = {record.mode: rejection(record) for record in records}
+    # The auth layer marks a sign-in the token server refused in the store.
+    rejected = {record.mode: record.rejected_reason for record in records}
     if as_json:
         from .output import print_json_line
 

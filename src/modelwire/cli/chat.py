@@ -13,7 +13,6 @@ from ..apis import WIRE_APIS
 from ..services import provider as provider_named
 from ..services import service_names
 from .errors import EXIT_OK, CommandFailed, error_message, show_error
-from .rejections import note_if_rejected
 from .render import YOU
 
 if TYPE_CHECKING:
@@ -166,7 +165,6 @@ def chat_command(
     try:
         client = Client(chosen, chosen_api, base_url=base_url, timeout=timeouts)  # type: ignore[arg-type]
     except ModelwireError as error:  # nothing is sent yet: the store or the arguments
-        note_if_rejected(error)
         raise CommandFailed(error_message(error)) from None
     with client:
         session = _Session(client, chosen_model, instructions, reasoning, as_json, verbose)
@@ -174,7 +172,6 @@ def chat_command(
             try:
                 session.one_shot(text)
             except ModelwireError as error:
-                note_if_rejected(error)  # for `auth status`
                 raise CommandFailed(error_message(error, host=session.host)) from None
             return EXIT_OK
         return session.repl()
@@ -318,7 +315,6 @@ class _Session:
                 continue
             except ModelwireError as error:
                 self._end_line()
-                note_if_rejected(error)
                 show_error(error, host=self.host)
                 continue
             self.history = [*conversation, *response.items]

@@ -31,7 +31,10 @@ CHATGPT_REDIRECT_URI = "http://localhost:1455/auth/callback"
 CHATGPT_SCOPE = "openid profile email offline_access"
 CLAUDE_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
 CLAUDE_REDIRECT_URI = "https://platform.claude.com/oauth/code/callback"
-CLAUDE_SCOPE = "org:create_api_key user:profile user:inference"
+CLAUDE_SCOPE = (
+    "org:create_api_key user:profile user:inference user:sessions:claude_code user:mcp_servers "
+    "user:file_upload"
+)
 
 #: The claim of OpenAI's tokens that carries the ChatGPT account.
 OPENAI_AUTH_CLAIM = "https://api.openai.com/auth"

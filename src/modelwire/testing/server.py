@@ -138,7 +138,10 @@ class FakeServer:
     ``api_keys``: the API keys accepted (default: any key that looks real). ``identity``: the user
     both OAuth servers sign in. ``access_token_ttl`` / ``claude_access_token_ttl``: lifetimes of
     the access tokens issued (seconds). ``max_request_bytes``: the largest request body taken
-    (larger ones get the API's 413; default 32 MiB).
+    (larger ones get the API's 413; default 32 MiB). ``refuse_claude_subscription``: refuse
+    every Claude sign-in token on the Messages API with Anthropic's 400 "This credential is only
+    authorized for use with Claude Code…", as the real service may refuse a client that is not
+    Claude Code (default: accepted).
     """
 
     def __init__(
@@ -153,6 +156,7 @@ class FakeServer:
         access_token_ttl: float = 3600.0,
         claude_access_token_ttl: float = 28800.0,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+        refuse_claude_subscription: bool = False,
     ) -> None:
         if not _is_loopback(host):
             raise ValueError(f"FakeServer binds loopback addresses only, not {host!r}")
@@ -170,6 +174,7 @@ class FakeServer:
             claude_access_ttl=claude_access_token_ttl,
             routes=[*(api.name for api in apis.EMULATED_APIS), *TOKEN_ROUTES],
             max_request_bytes=max_request_bytes,
+            refuse_claude_subscription=refuse_claude_subscription,
         )
         self._connections = ConnectionRegistry()
         self._server: _Uvicorn | None = None

@@ -4,6 +4,11 @@ OpenAI (Responses, Chat) takes ``Authorization: Bearer sk-...``; Anthropic (Mess
 OpenAI-compatible Chat endpoint) takes ``x-api-key``, the same key as a bearer token (as current
 SDKs send it), or a Claude OAuth access token with the ``oauth-2025-04-20`` beta. The refusals are
 each service's own bodies and messages.
+
+A server built with ``refuse_claude_subscription=True`` answers every request carrying a valid
+Claude sign-in token as Anthropic answers a client it does not take subscription tokens from
+(``CLAUDE_CODE_ONLY``): the real service reserves them for its own apps, and its way of telling
+them apart is not public, so the emulator does not guess at it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from .handlers import Refusal
 if TYPE_CHECKING:
     from .state import ServerState
 
-CLAUDE_CODE_IDENTITY = "You are Claude Code, Anthropic's official CLI for Claude."
 OAUTH_BETA = "oauth-2025-04-20"
 CLAUDE_ACCESS_TOKEN_PREFIX = "sk-ant-oat"
 
@@ -28,6 +32,10 @@ NO_OPENAI_KEY = (
     "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with "
     "blank username) if you're accessing the API from your browser and are prompted for a "
     "username. You can obtain an API key from https://platform.openai.com/account/api-keys."
+)
+CLAUDE_CODE_ONLY = (
+    "This credential is only authorized for use with Claude Code and cannot be used for other "
+    "API requests."
 )
 CLAUDE_EXPIRED = (
     "OAuth token has expired. Please obtain a new token or refresh your existing token."
@@ -94,6 +102,10 @@ def authenticate_anthropic(
         return refuse("OAuth authentication is currently not supported.")
     check = state.tokens.check_access("claude", token)
     if check.status == "ok":
+        if state.refuse_claude_subscription:
+            return Refusal(
+                400, anthropic_error("invalid_request_error", CLAUDE_CODE_ONLY, request_id)
+            )
         return Credential("claude-oauth", token)
     if check.status == "expired":
         return refuse(CLAUDE_EXPIRED)

@@ -42,8 +42,10 @@ class ServerState:
         claude_access_ttl: float,
         routes: Collection[str],
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+        refuse_claude_subscription: bool = False,
     ) -> None:
         self.lock = threading.Lock()
+        self.refuse_claude_subscription = refuse_claude_subscription
         self.routes = tuple(routes)
         self.max_request_bytes = max_request_bytes
         self.ids = IdFactory()

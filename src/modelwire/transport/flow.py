@@ -38,6 +38,7 @@ import httpx2
 
 from ..apis.base import OutgoingRequest, WireApi
 from ..auth.base import Auth
+from ..auth.errors import SubscriptionRefusedError
 from ..bodies import MAX_BODY_BYTES, BodyTooLargeError, body_events, decode_answer
 from ..common.errors import (
     APIConnectionError,
@@ -350,8 +351,10 @@ class CallFlow:
                     refreshed = True
                     if (yield Blocking(partial(auth.handle_unauthorized, request))):
                         continue
-                error_answer = self._error_for(answer.status, answer.headers, body)
-                retryable = should_retry(answer.status, answer.headers)
+                error_answer = auth.explain(self._error_for(answer.status, answer.headers, body))
+                retryable = should_retry(answer.status, answer.headers) and not isinstance(
+                    error_answer, SubscriptionRefusedError
+                )
                 delay = self._delay(attempt, answer.headers) if retryable else None
                 if delay is None:
                     raise error_answer

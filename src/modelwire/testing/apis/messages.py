@@ -30,7 +30,7 @@ from ..script import (
     WebSearchPart,
     output_usage,
 )
-from ..services import CLAUDE_CODE_IDENTITY, CLAUDE_EXPIRED, authenticate_anthropic, betas
+from ..services import CLAUDE_EXPIRED, authenticate_anthropic, betas
 from ..signing import Signer
 from .base import Call, Credential, EmulatedApi, Endpoint, ReplayError, Reply
 
@@ -395,17 +395,6 @@ def check_rules(
 
     if not body.get("messages"):
         return refuse("messages: at least one message is required")
-    if credential.kind == "claude-oauth":
-        system = body.get("system")
-        first = system if isinstance(system, str) else ""
-        if isinstance(system, list) and system and isinstance(system[0], Mapping):
-            first = str(system[0].get("text", ""))
-        if not first.startswith(CLAUDE_CODE_IDENTITY):
-            return refuse(
-                "This credential is only authorized for use with Claude Code and cannot be "
-                "used for other API requests. The system prompt must begin with "
-                f'"{CLAUDE_CODE_IDENTITY}"'
-            )
     thinking = body.get("thinking") or {}
     budget = int(thinking.get("budget_tokens", 0))
     if thinking.get("type") == "enabled" and budget >= int(body.get("max_tokens", 0)):
