@@ -10,7 +10,7 @@ from modelwire.testing import FakeServer
 
 from .helpers import anthropic_headers, chatgpt_headers, openai_headers
 
-ErrorShape = Literal["openai", "anthropic", "oauth"]
+ErrorShape = Literal["openai", "anthropic", "chatgpt", "oauth"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ BODY_ROUTES = (
     BodyRoute("/v1/responses", "openai", "openai", _RESPONSES, streams=True),
     BodyRoute("/v1/chat/completions", "openai", "openai", _CHAT, streams=True),
     BodyRoute("/v1/messages", "anthropic", "anthropic", _MESSAGES, streams=True),
-    BodyRoute("/backend-api/codex/responses", "openai", "chatgpt", _CHATGPT),
+    BodyRoute("/backend-api/codex/responses", "chatgpt", "chatgpt", _CHATGPT),
     BodyRoute(
         "/v1/responses/input_tokens",
         "openai",
@@ -80,7 +80,9 @@ def is_error_of_shape(body: Any, shape: ErrorShape) -> bool:
     if not isinstance(body, dict):
         return False
     error = body.get("error")
-    if shape == "openai":
+    if shape == "chatgpt" and isinstance(body.get("detail"), str):
+        return True  # the backend's own refusals; its model errors are OpenAI's
+    if shape in ("openai", "chatgpt"):
         return isinstance(error, dict) and isinstance(error.get("message"), str)
     if shape == "anthropic":
         return (
@@ -89,4 +91,7 @@ def is_error_of_shape(body: Any, shape: ErrorShape) -> bool:
             and isinstance(error.get("type"), str)
             and isinstance(error.get("message"), str)
         )
-    return isinstance(error, str)
+    # OAuth's {"error": "<code>"}; OpenAI's token endpoint answers some refusals in its API shape.
+    return isinstance(error, str) or (
+        isinstance(error, dict) and isinstance(error.get("message"), str)
+    )
