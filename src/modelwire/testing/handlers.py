@@ -3,7 +3,6 @@ answering JSON, queued early faults."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from ..wire.json import JSONDecodeError, loads
 from .delivery import ConnectionRegistry, JSONAnswer
 from .faults import Fault, ResetEffect, StallEffect, StatusEffect, replaces_answer
 from .recording import RecordedHeaders, RecordedRequest
@@ -116,9 +116,12 @@ class Handlers:
         parsed: Any = None
         form: dict[str, str] | None = None
         if body:
+            # modelwire's own JSON policy, which is the services': no NaN or Infinity, no lone
+            # surrogate escape, no invalid UTF-8, bounded depth. What it refuses is recorded as
+            # no JSON, and each route answers that with its API's "could not parse" 400.
             try:
-                parsed = json.loads(body)
-            except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
+                parsed = loads(body)
+            except JSONDecodeError:
                 parsed = None
             if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
                 form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))

@@ -63,8 +63,10 @@ def split_json(text: str, size: int = 12) -> list[str]:
 
 def obfuscation(delta: str) -> str:
     """Deterministic padding that evens out delta sizes, like OpenAI's ``obfuscation`` field."""
-    length = 16 - len(delta.encode()) % 16
-    digest = hashlib.sha256(delta.encode()).digest()
+    # surrogatepass: a delta is never refused here, whatever text reached the renderer.
+    encoded = delta.encode("utf-8", "surrogatepass")
+    length = 16 - len(encoded) % 16
+    digest = hashlib.sha256(encoded).digest()
     return "".join(_BASE62[byte % 62] for byte in digest[:length])
 
 
