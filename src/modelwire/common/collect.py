@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import cast
+from weakref import WeakKeyDictionary
 
 from .events import (
     Completed,
@@ -108,10 +109,36 @@ class Collector:
         )
 
 
+#: Event iterators that already feed every event they yield through a Collector (``decode``'s):
+#: ``collect`` drains them and asks that collector, instead of adding each event a second time.
+_SELF_COLLECTING: WeakKeyDictionary[Iterator[Event], Collector] = WeakKeyDictionary()
+
+
+def self_collecting(events: Iterator[Event], collector: Collector) -> Iterator[Event]:
+    """Mark ``events`` as an iterator that adds each event it yields to ``collector`` (and to
+    nothing else) before yielding it; returns ``events``."""
+    _SELF_COLLECTING[events] = collector
+    return events
+
+
 def collect(events: Iterable[Event]) -> Response:
     """Accumulate a whole event sequence into a Response."""
+    try:
+        known: Collector | None = _SELF_COLLECTING.pop(events, None)  # type: ignore[call-overload]
+    except TypeError:  # not weakly referenceable, or unhashable: an ordinary iterable
+        known = None
+    if known is not None and not _started(events):
+        for _ in events:
+            pass
+        return known.response()
     collector = Collector()
     add = collector.add
     for event in events:
         add(event)
     return collector.response()
+
+
+def _started(events: object) -> bool:
+    """Whether a generator has yielded already (its earlier events are in its collector, but not
+    in what ``collect`` was given)."""
+    return bool(getattr(events, "gi_suspended", True) or getattr(events, "gi_running", True))
