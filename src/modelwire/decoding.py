@@ -163,7 +163,7 @@ class StreamDecoder:
                 ) from error
             for event in events:
                 add(event)
-                out.append(event)
+            out += events
 
 
 def decode(
