@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from .common.collect import Collector
+from .common.collect import Collector, self_collecting
 from .common.errors import (
     ConfigurationError,
     ErrorAfterEvents,
@@ -163,7 +163,7 @@ class StreamDecoder:
                 ) from error
             for event in events:
                 add(event)
-                out.append(event)
+            out += events
 
 
 def decode(
@@ -173,8 +173,24 @@ def decode(
     native_only: bool = False,
     max_event_bytes: int = MAX_EVENT_BYTES,
 ) -> Iterator[Event]:
-    """Decode a whole body, given as chunks split anywhere, into common events."""
+    """Decode a whole body, given as chunks split anywhere, into common events.
+
+    ``collect(decode(...))`` makes one pass: the decoder's own collector is the one asked."""
+    collector = Collector()
+    events = _decoded(api, chunks, native_only, max_event_bytes, collector)
+    return self_collecting(events, collector)
+
+
+def _decoded(
+    api: ApiName,
+    chunks: Iterable[bytes],
+    native_only: bool,
+    max_event_bytes: int,
+    collector: Collector,
+) -> Iterator[Event]:
+    # Built on the first next(), as before: a bad argument is raised where events are read.
     decoder = StreamDecoder(api, native_only=native_only, max_event_bytes=max_event_bytes)
+    decoder.collector = collector
     feed = decoder.feed
     for chunk in chunks:
         yield from feed(chunk)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import cast
+from collections.abc import Iterable, Iterator
+from weakref import WeakKeyDictionary
 
 from .events import (
     Completed,
@@ -14,6 +14,7 @@ from .events import (
     ReasoningPartAdded,
     RefusalDelta,
     TextDelta,
+    ToolCallArgumentsDelta,
     ToolCallDone,
     UsageUpdate,
 )
@@ -56,34 +57,34 @@ class Collector:
         self._completed: Completed | None = None
 
     def add(self, event: Event) -> None:
-        # Ordered by how often each event arrives.
-        kind = type(event)
-        if kind is TextDelta:
-            self._text.append(cast(TextDelta, event).text)
-        elif kind is ReasoningDelta:
-            self._reasoning.append(cast(ReasoningDelta, event).text)
-        elif kind is ReasoningPartAdded:
+        # Ordered by how often each event arrives; ``type(event) is`` narrows for the type
+        # checker without a runtime ``cast`` call.
+        if type(event) is TextDelta:
+            self._text.append(event.text)
+        elif type(event) is ReasoningDelta:
+            self._reasoning.append(event.text)
+        elif type(event) is ToolCallArgumentsDelta:
+            pass
+        elif type(event) is ReasoningPartAdded:
             if self._reasoning:
                 self._reasoning.append("\n\n")
-        elif kind is ItemDone:
-            self.items.append(cast(ItemDone, event).item)
-        elif kind is ToolCallDone:
-            self.tool_calls.append(cast(ToolCallDone, event).call)
-        elif kind is RefusalDelta:
-            self._refusal.append(cast(RefusalDelta, event).text)
-        elif kind is UsageUpdate:
-            self.usage = cast(UsageUpdate, event).usage
-        elif kind is Created:
-            created = cast(Created, event)
-            self.api = created.api
-            self.id = created.response_id or self.id
-            self.model = created.model or self.model
-        elif kind is Completed:
-            completed = cast(Completed, event)
-            self._completed = completed
-            self.api = completed.api
-            self.id = completed.response_id or self.id
-            self.usage = completed.usage
+        elif type(event) is ItemDone:
+            self.items.append(event.item)
+        elif type(event) is ToolCallDone:
+            self.tool_calls.append(event.call)
+        elif type(event) is RefusalDelta:
+            self._refusal.append(event.text)
+        elif type(event) is UsageUpdate:
+            self.usage = event.usage
+        elif type(event) is Created:
+            self.api = event.api
+            self.id = event.response_id or self.id
+            self.model = event.model or self.model
+        elif type(event) is Completed:
+            self._completed = event
+            self.api = event.api
+            self.id = event.response_id or self.id
+            self.usage = event.usage
         if self.api is None:
             self.api = event.api
 
@@ -108,10 +109,36 @@ class Collector:
         )
 
 
+#: Event iterators that already feed every event they yield through a Collector (``decode``'s):
+#: ``collect`` drains them and asks that collector, instead of adding each event a second time.
+_SELF_COLLECTING: WeakKeyDictionary[Iterator[Event], Collector] = WeakKeyDictionary()
+
+
+def self_collecting(events: Iterator[Event], collector: Collector) -> Iterator[Event]:
+    """Mark ``events`` as an iterator that adds each event it yields to ``collector`` (and to
+    nothing else) before yielding it; returns ``events``."""
+    _SELF_COLLECTING[events] = collector
+    return events
+
+
 def collect(events: Iterable[Event]) -> Response:
     """Accumulate a whole event sequence into a Response."""
+    try:
+        known: Collector | None = _SELF_COLLECTING.pop(events, None)  # type: ignore[call-overload]
+    except TypeError:  # not weakly referenceable, or unhashable: an ordinary iterable
+        known = None
+    if known is not None and not _started(events):
+        for _ in events:
+            pass
+        return known.response()
     collector = Collector()
     add = collector.add
     for event in events:
         add(event)
     return collector.response()
+
+
+def _started(events: object) -> bool:
+    """Whether a generator has yielded already (its earlier events are in its collector, but not
+    in what ``collect`` was given)."""
+    return bool(getattr(events, "gi_suspended", True) or getattr(events, "gi_running", True))

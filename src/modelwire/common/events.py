@@ -17,25 +17,24 @@ from .usage import Usage
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-_UNSET: Any = object()
-
 
 class Event:
     """Base of every common event.
 
     Subclasses set the base fields themselves instead of calling ``super().__init__``: events are
-    built once per wire event, and the extra call was a measurable share of decoding.
+    built once per wire event, and the extra call was a measurable share of decoding. The
+    ``_native`` slot stays unset until ``native`` is first read (one store less per event).
     """
 
     __slots__ = ("_native", "api", "raw")
 
     api: str
     raw: dict[str, Any]
+    _native: BaseModel | dict[str, Any]
 
     def __init__(self, api: str, raw: dict[str, Any]) -> None:
         self.api = api
         self.raw = raw
-        self._native: Any = _UNSET
 
     @property
     def wire_type(self) -> str:
@@ -46,9 +45,10 @@ class Event:
     @property
     def native(self) -> BaseModel | dict[str, Any]:
         """The producing wire event as its generated model (validated once, on first access)."""
-        if self._native is _UNSET:
-            self._native = validate_event(self.api, self.wire_type, self.raw)
-        result: BaseModel | dict[str, Any] = self._native
+        try:
+            result: BaseModel | dict[str, Any] = self._native
+        except AttributeError:  # first access
+            result = self._native = validate_event(self.api, self.wire_type, self.raw)
         return result
 
     def fields(self) -> dict[str, Any]:
@@ -82,7 +82,6 @@ class Created(Event):
     ) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.response_id = response_id
         self.model = model
 
@@ -95,7 +94,6 @@ class TextDelta(Event):
     def __init__(self, api: str, raw: dict[str, Any], text: str, index: int) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.text = text
         self.index = index
 
@@ -108,7 +106,6 @@ class RefusalDelta(Event):
     def __init__(self, api: str, raw: dict[str, Any], text: str, index: int) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.text = text
         self.index = index
 
@@ -131,7 +128,6 @@ class ReasoningDelta(Event):
     ) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.text = text
         self.reasoning_kind = reasoning_kind
         self.index = index
@@ -146,7 +142,6 @@ class ReasoningPartAdded(Event):
     def __init__(self, api: str, raw: dict[str, Any], index: int, part: int) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.index = index
         self.part = part
 
@@ -167,7 +162,6 @@ class ToolCallStarted(Event):
     ) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.id = id
         self.name = name
         self.index = index
@@ -182,7 +176,6 @@ class ToolCallArgumentsDelta(Event):
     def __init__(self, api: str, raw: dict[str, Any], id: str, delta: str, index: int) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.id = id
         self.delta = delta
         self.index = index
@@ -196,7 +189,6 @@ class ToolCallDone(Event):
     def __init__(self, api: str, raw: dict[str, Any], call: ToolCall, index: int) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.call = call
         self.index = index
 
@@ -224,7 +216,6 @@ class HostedToolCall(Event):
     ) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.id = id
         self.name = name
         self.status = status
@@ -239,7 +230,6 @@ class ItemDone(Event):
     def __init__(self, api: str, raw: dict[str, Any], item: Item, index: int) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.item = item
         self.index = index
 
@@ -270,7 +260,6 @@ class RateLimits(Event):
     ) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.limit_requests = limit_requests
         self.remaining_requests = remaining_requests
         self.reset_requests = reset_requests
@@ -308,7 +297,6 @@ class Completed(Event):
     ) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.response_id = response_id
         self.usage = usage
         self.stop_reason = stop_reason
@@ -327,7 +315,6 @@ class UsageUpdate(Event):
     def __init__(self, api: str, raw: dict[str, Any], usage: Usage) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.usage = usage
 
 
@@ -341,7 +328,6 @@ class NativeOnly(Event):
     def __init__(self, api: str, raw: dict[str, Any], type: str) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.type = type
 
 
@@ -353,7 +339,6 @@ class Unknown(Event):
     def __init__(self, api: str, raw: dict[str, Any], type: str) -> None:
         self.api = api
         self.raw = raw
-        self._native = _UNSET
         self.type = type
 
     @property

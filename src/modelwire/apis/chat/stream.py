@@ -230,6 +230,8 @@ class Mapper:
             # Chat frames have no event name; a server that names one "error" sends an error body.
             return self._on_error(payload)
         kind = payload.get("object")
+        if kind == CHUNK:  # every chunk of a stream: no table look-up
+            return self._on_chunk(payload)
         handler = self._by_object.get(kind) if type(kind) is str else None
         if handler is not None:
             return handler(payload)

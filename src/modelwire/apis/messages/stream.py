@@ -235,6 +235,8 @@ class Mapper:
 
     def map(self, event_name: str | None, payload: Payload) -> list[Event]:
         wire_type = payload.get("type") or event_name
+        if wire_type == "content_block_delta":  # the bulk of any stream: no table look-up
+            return self._block_delta(payload)
         handler = self._handlers.get(wire_type) if isinstance(wire_type, str) else None
         if handler is None:
             return [Unknown(API, payload, wire_type if isinstance(wire_type, str) else "unknown")]
@@ -367,6 +369,12 @@ class Mapper:
                         return [ReasoningDelta(API, payload, thinking, "content", index)]
                     return self._thinking_delta(payload, index, _text(thinking, "thinking"), opened)
                 elif kind == "input_json_delta" and opened.kind in _TOOL_INPUT_BLOCKS:
+                    fragment = delta.get("partial_json")
+                    if type(fragment) is str and opened.kind == "tool_use":
+                        opened.fragments.append(fragment)
+                        call_id = opened.block.get("id")
+                        call_id = call_id if type(call_id) is str else ""
+                        return [ToolCallArgumentsDelta(API, payload, call_id, fragment, index)]
                     return self._input_json_delta(payload, index, delta, opened)
         if not isinstance(delta, dict):
             return [Unknown(API, payload, "content_block_delta")]
