@@ -54,9 +54,8 @@ from ...common.items import (
 from ...common.response import StopReason
 from ...common.text import TextBuffer
 from ...common.usage import Usage
-from ...wire.json import JSONDecodeError, loads
 from .errors import error_from_body
-from .tool_items import TOOL_ITEM_NAMES, tool_item, waits_for_caller
+from .tool_items import HOSTED_TOOL_IO, TOOL_ITEM_NAMES, tool_item, waits_for_caller
 
 API: Final = "responses"
 _ITEM_API: Final[Literal["responses"]] = "responses"
@@ -519,7 +518,7 @@ class Mapper:
         status = _str_or_none(item.get("status")) or (
             "failed" if item.get("error") else "completed"
         )
-        tool_input, result = _HOSTED_TOOL_IO[item_type](item)
+        tool_input, result = HOSTED_TOOL_IO[item_type](item)
         tool = HostedToolCallItem(
             id=_str_or_none(item.get("id")) or "",
             name=name,
@@ -698,62 +697,3 @@ def _input_content(parts: object) -> list[ContentPart]:
                 )
             )
     return content
-
-
-def _json_or_text(raw: object) -> object:
-    """MCP arguments as parsed JSON when they are JSON, else as the text sent."""
-    if not isinstance(raw, str) or not raw.strip():
-        return raw
-    try:
-        return loads(raw)
-    except JSONDecodeError:
-        return raw
-
-
-HostedToolIO = tuple[dict[str, Any] | None, Any]
-
-
-def _web_search_io(item: dict[str, Any]) -> HostedToolIO:
-    action = item.get("action")
-    if not isinstance(action, dict):
-        return None, None
-    return action, action.get("sources")
-
-
-def _file_search_io(item: dict[str, Any]) -> HostedToolIO:
-    return {"queries": item.get("queries") or []}, item.get("results")
-
-
-def _code_interpreter_io(item: dict[str, Any]) -> HostedToolIO:
-    return {"code": item.get("code"), "container_id": item.get("container_id")}, item.get("outputs")
-
-
-def _mcp_call_io(item: dict[str, Any]) -> HostedToolIO:
-    tool_input = {
-        "server_label": item.get("server_label"),
-        "name": item.get("name"),
-        "arguments": _json_or_text(item.get("arguments")),
-    }
-    error = item.get("error")
-    return tool_input, error if error else item.get("output")
-
-
-def _mcp_list_tools_io(item: dict[str, Any]) -> HostedToolIO:
-    error = item.get("error")
-    return {"server_label": item.get("server_label")}, error if error else item.get("tools")
-
-
-def _image_generation_io(item: dict[str, Any]) -> HostedToolIO:
-    revised_prompt = item.get("revised_prompt")
-    return ({"revised_prompt": revised_prompt} if revised_prompt else None), item.get("result")
-
-
-# Hosted tool item type -> (input, result) read from the finished item.
-_HOSTED_TOOL_IO: Final[dict[str, Callable[[dict[str, Any]], HostedToolIO]]] = {
-    "web_search_call": _web_search_io,
-    "file_search_call": _file_search_io,
-    "code_interpreter_call": _code_interpreter_io,
-    "mcp_call": _mcp_call_io,
-    "mcp_list_tools": _mcp_list_tools_io,
-    "image_generation_call": _image_generation_io,
-}

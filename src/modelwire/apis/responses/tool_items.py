@@ -7,6 +7,9 @@ as that item), so, as for ``computer_call``, each becomes a
 ``HostedToolCall`` events. Some of them wait for the caller to run them (the local shell, a patch
 to apply, a client-side tool search): then the turn stopped for tool use. The stream mapper and
 the body decoder read them here, so a stream and a body of the same answer agree.
+
+The first hosted tools' items (web search, file search, code interpreter, MCP, image generation)
+are read here too: :data:`HOSTED_TOOL_IO` gives each one's input and result.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, Final, Literal
 
 from ...common.items import HostedToolCallItem
+from ...wire.json import JSONDecodeError, loads
 
 _ITEM_API: Final[Literal["responses"]] = "responses"
 
@@ -92,3 +96,62 @@ def tool_item(item: dict[str, Any]) -> HostedToolCallItem:
         api=_ITEM_API,
         native=item,
     )
+
+
+def _json_or_text(raw: object) -> object:
+    """MCP arguments as parsed JSON when they are JSON, else as the text sent."""
+    if not isinstance(raw, str) or not raw.strip():
+        return raw
+    try:
+        return loads(raw)
+    except JSONDecodeError:
+        return raw
+
+
+HostedToolIO = tuple[dict[str, Any] | None, Any]
+
+
+def _web_search_io(item: dict[str, Any]) -> HostedToolIO:
+    action = item.get("action")
+    if not isinstance(action, dict):
+        return None, None
+    return action, action.get("sources")
+
+
+def _file_search_io(item: dict[str, Any]) -> HostedToolIO:
+    return {"queries": item.get("queries") or []}, item.get("results")
+
+
+def _code_interpreter_io(item: dict[str, Any]) -> HostedToolIO:
+    return {"code": item.get("code"), "container_id": item.get("container_id")}, item.get("outputs")
+
+
+def _mcp_call_io(item: dict[str, Any]) -> HostedToolIO:
+    tool_input = {
+        "server_label": item.get("server_label"),
+        "name": item.get("name"),
+        "arguments": _json_or_text(item.get("arguments")),
+    }
+    error = item.get("error")
+    return tool_input, error if error else item.get("output")
+
+
+def _mcp_list_tools_io(item: dict[str, Any]) -> HostedToolIO:
+    error = item.get("error")
+    return {"server_label": item.get("server_label")}, error if error else item.get("tools")
+
+
+def _image_generation_io(item: dict[str, Any]) -> HostedToolIO:
+    revised_prompt = item.get("revised_prompt")
+    return ({"revised_prompt": revised_prompt} if revised_prompt else None), item.get("result")
+
+
+#: Hosted tool item type -> (input, result) read from the finished item (stream and body alike).
+HOSTED_TOOL_IO: Final[dict[str, Callable[[dict[str, Any]], HostedToolIO]]] = {
+    "web_search_call": _web_search_io,
+    "file_search_call": _file_search_io,
+    "code_interpreter_call": _code_interpreter_io,
+    "mcp_call": _mcp_call_io,
+    "mcp_list_tools": _mcp_list_tools_io,
+    "image_generation_call": _image_generation_io,
+}
