@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 
 from modelwire.cli.progress import Indicator, RetryWatcher, retry_reason
+from modelwire.testing import FakeServer
 
 
 @pytest.mark.parametrize(
@@ -93,3 +94,26 @@ def test_other_records_leave_the_indicator_alone() -> None:
     RetryWatcher(indicator, "waiting").emit(record("refreshed the claude sign-in"))
 
     assert indicator.shown == []
+
+
+def test_verbose_logging_ends_with_the_command(
+    fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A process that runs commands one after another (an application, these tests) keeps no
+    handler of ``--verbose`` writing into a stderr that has since been replaced, nor its level:
+    a leftover handler holds every later record's text in memory."""
+    from modelwire.cli import run
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-verbose")
+    monkeypatch.setattr("sys.stdin", None)  # no piped context: the prompt is the argument
+    logger = logging.getLogger("modelwire")
+    handlers, level = list(logger.handlers), logger.level
+
+    code = run(
+        ["chat", "--api", "chat", "--verbose", "--base-url", fake_server.base_url("openai"), "hi"]
+    )
+
+    assert code == 0
+    assert "POST " in capsys.readouterr().err
+    assert logger.handlers == handlers
+    assert logger.level == level

@@ -137,7 +137,6 @@ def chat_command(
       modelwire chat --provider claude --reasoning low
       modelwire chat --json "hi" | jq -c 'select(.event == "TextDelta")'
     """
-    from ..common.errors import ModelwireError
 
     provider_spec = provider_named
     text = _prompt_text(" ".join(prompt).strip())
@@ -152,12 +151,39 @@ def chat_command(
     chosen_model = model or spec.default_models.get(chosen_api)
     if not chosen_model:
         raise click.UsageError(f"{chosen} has no default model for {chosen_api}: pass --model")
-    if verbose:
-        from .progress import enable_verbose_log
+    with contextlib.ExitStack() as scope:
+        if verbose:
+            from .progress import verbose_log
 
-        enable_verbose_log()
+            scope.enter_context(verbose_log())
+        return _run_chat(
+            chosen,
+            chosen_api,
+            chosen_model,
+            base_url,
+            timeout,
+            text,
+            instructions,
+            reasoning,
+            as_json,
+            verbose,
+        )
 
+
+def _run_chat(
+    chosen: str,
+    chosen_api: str,
+    chosen_model: str,
+    base_url: str | None,
+    timeout: float | None,
+    text: str,
+    instructions: str | None,
+    reasoning: str | None,
+    as_json: bool,
+    verbose: bool,
+) -> int:
     from ..client import Client, Timeouts
+    from ..common.errors import ModelwireError
 
     timeouts = (
         Timeouts(connect=timeout, read=timeout, write=timeout, pool=timeout) if timeout else None

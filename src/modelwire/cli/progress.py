@@ -131,18 +131,25 @@ def watching_retries(indicator: Indicator, waiting_text: str) -> Iterator[None]:
         logger.setLevel(level)
 
 
-def enable_verbose_log() -> None:
+@contextmanager
+def verbose_log() -> Iterator[None]:
     """``--verbose``: the client's and the auth layer's log (requests, attempts, retry waits,
-    refreshes; never a secret) on stderr."""
+    refreshes; never a secret) on stderr while the command runs. Undone when it ends, so a
+    process that runs many commands (tests, an application embedding the CLI) keeps no handler
+    writing into a stderr that has since been replaced."""
     import sys
 
     logger = logging.getLogger(CLIENT_LOGGER)
-    logger.setLevel(logging.DEBUG)
-    if any(isinstance(h, _VerboseHandler) for h in logger.handlers):
-        return  # a second command in the same process (tests call `run` many times)
+    level = logger.level
     handler = _VerboseHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 class _VerboseHandler(logging.StreamHandler):  # type: ignore[type-arg]
