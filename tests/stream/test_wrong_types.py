@@ -190,6 +190,19 @@ MALFORMED = [
         )
         for v in BAD_TEXT
     ],
+    *[
+        (
+            "messages",
+            (
+                *MESSAGES_HELLO,
+                '{"type":"content_block_start","index":1,'
+                '"content_block":{"type":"thinking","thinking":""}}',
+                f'{{"type":"content_block_delta","index":1,'
+                f'"delta":{{"type":"thinking_delta","thinking":{v}}}}}',
+            ),
+        )
+        for v in BAD_TEXT
+    ],
 ]
 
 
@@ -248,3 +261,52 @@ def test_responses_ids_and_usage_of_the_wrong_type_are_absent() -> None:
     [tool_call] = response.tool_calls
     assert tool_call.id == ""  # neither call_id nor id is a string
     assert (response.usage.input_tokens, response.usage.output_tokens) == (None, 2)
+
+
+def messages_body(*payloads: str) -> bytes:
+    return b"".join(b"data: " + p.encode() + b"\n\n" for p in payloads)
+
+
+def test_messages_ids_names_and_counts_of_the_wrong_type_are_absent() -> None:
+    body = messages_body(
+        '{"type":"message_start","message":{"id":7,"model":"m",'
+        '"usage":{"input_tokens":4,"output_tokens":1}}}',
+        '{"type":"content_block_start","index":0,'
+        '"content_block":{"type":"tool_use","id":5,"name":["f"],"input":{}}}',
+        '{"type":"content_block_delta","index":0,'
+        '"delta":{"type":"input_json_delta","partial_json":"{\\"a\\": 1}"}}',
+        '{"type":"content_block_stop","index":0}',
+        '{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":"3"}}',
+        '{"type":"message_stop"}',
+    )
+    response = mw.collect(mw.decode("messages", [body]))
+    assert response.complete
+    assert_typed(response)
+    assert response.id is None
+    [tool_call] = response.tool_calls
+    assert (tool_call.id, tool_call.name, tool_call.arguments) == ("", "", {"a": 1})
+    assert response.stop_reason == "tool_use"
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (4, None)
+
+
+def test_messages_null_text_and_thinking_are_no_text() -> None:
+    body = messages_body(
+        '{"type":"message_start","message":{"id":"msg_1","model":"m","usage":{}}}',
+        '{"type":"content_block_start","index":0,'
+        '"content_block":{"type":"thinking","thinking":null,"signature":"s"}}',
+        '{"type":"content_block_delta","index":0,'
+        '"delta":{"type":"thinking_delta","thinking":null}}',
+        '{"type":"content_block_delta","index":0,'
+        '"delta":{"type":"thinking_delta","thinking":"Hmm"}}',
+        '{"type":"content_block_stop","index":0}',
+        '{"type":"content_block_start","index":1,"content_block":{"type":"text","text":null}}',
+        '{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":null}}',
+        '{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Hi"}}',
+        '{"type":"content_block_stop","index":1}',
+        '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}',
+        '{"type":"message_stop"}',
+    )
+    response = mw.collect(mw.decode("messages", [body]))
+    assert response.complete
+    assert_typed(response)
+    assert (response.reasoning, response.text) == ("Hmm", "Hi")
