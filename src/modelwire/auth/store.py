@@ -155,6 +155,20 @@ def record_problem(record: object) -> str | None:
     return None
 
 
+def _version_shown(version: object) -> str:
+    """A file's format version for an error: a number as it is, anything else by its JSON type
+    only (a hand-edited file may hold a key where the version belongs)."""
+    if isinstance(version, int) and not isinstance(version, bool):
+        return str(version)
+    return _json_type(version)
+
+
+def _name_shown(name: str) -> str:
+    """A provider name read from a file, for an error: a known one quoted, any other text not
+    (it may be a pasted key, or megabytes)."""
+    return repr(name) if name in known_providers() else "a provider of an unknown name"
+
+
 def _copied(record: dict[str, Any], location: str, provider: str) -> dict[str, Any]:
     """A deep copy of a record to save, checked: right field types, JSON-serialisable."""
     problem = record_problem(record)
@@ -437,16 +451,16 @@ class FileStore(CredentialStore):
         version = data.get("version", FILE_FORMAT_VERSION)
         if version != FILE_FORMAT_VERSION:
             raise self._corrupt(
-                f"it has format version {version!r}, this modelwire reads version "
+                f"it has format version {_version_shown(version)}, this modelwire reads version "
                 f"{FILE_FORMAT_VERSION} (was it written by a newer modelwire?)"
             )
         providers: dict[str, dict[str, Any]] = {}
         for name, record in data.get("providers", {}).items():
             if not isinstance(record, dict):
-                raise self._corrupt(f"the entry for {name!r} is not an object")
+                raise self._corrupt(f"the entry for {_name_shown(name)} is not an object")
             problem = record_problem(record)
             if problem is not None:
-                raise self._corrupt(f"the entry for {name!r} is malformed: {problem}")
+                raise self._corrupt(f"the entry for {_name_shown(name)} is malformed: {problem}")
             providers[name] = record
         return providers
 
