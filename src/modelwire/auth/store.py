@@ -208,9 +208,10 @@ def _check_private(path: Path, location: str, *, folder: bool) -> None:
     """Report, tighten or refuse an existing credentials folder or file that others may use.
 
     Writable by every user: refused (anyone could have put other credentials there, or can swap
-    them later). Readable or writable by the group or others: tightened to 0700/0600 when it is
-    ours, with a warning naming the path; someone else's is only reported. Nothing to check on
-    systems without POSIX permissions, or when the path does not exist yet.
+    them later). Owned by another user: reported (once per path and mode), whatever its mode,
+    and left alone. Readable or writable by the group or others: tightened to 0700/0600, with a
+    warning naming the path. Nothing to check on systems without POSIX permissions, or when the
+    path does not exist yet.
     """
     if os.name != "posix":
         return
@@ -229,18 +230,21 @@ def _check_private(path: Path, location: str, *, folder: bool) -> None:
             "private folder)",
             location=location,
         )
-    if not mode & 0o077:
-        return
     if info.st_uid != os.getuid():
+        # Its owner can read and change the credentials whatever the mode (a store made with
+        # sudo, or MODELWIRE_HOME pointing into someone else's home): say so, change nothing.
         if (str(path), mode) not in _REPORTED:
             _REPORTED.add((str(path), mode))
             log.warning(
-                "the credential store %s %s can be read or written by others (mode %04o) and "
-                "belongs to another user, so modelwire cannot tighten it",
+                "the credential store %s %s belongs to another user (uid %d, mode %04o), who "
+                "can read and change it; modelwire cannot make it private, only its owner can",
                 kind,
                 path,
+                info.st_uid,
                 mode,
             )
+        return
+    if not mode & 0o077:
         return
     try:
         os.chmod(path, private)
