@@ -108,17 +108,8 @@ def decode_and_collect(api: str, frames: list[bytes]) -> None:
     assert partial.text == "".join(e.text for e in events if isinstance(e, mw.TextDelta))
 
 
-@settings(
-    max_examples=150,
-    deadline=timedelta(seconds=5),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(data=st.data())
-def test_a_field_of_another_json_type_in_any_fixture_gives_only_typed_outcomes(
-    data: st.DataObject,
-) -> None:
-    api, name, folder = data.draw(st.sampled_from(CASES), label="fixture")
-    frames = fixture_frames(api, name, folder)
+def change_one_field(data: st.DataObject, frames: list[bytes]) -> None:
+    """Give one field of one event of ``frames`` a value of another JSON type, in place."""
     candidates = [i for i, frame in enumerate(frames) if payload_of(frame)]
     victim = data.draw(st.sampled_from(candidates), label="frame")
     parsed = payload_of(frames[victim])
@@ -138,7 +129,36 @@ def test_a_field_of_another_json_type_in_any_fixture_gives_only_typed_outcomes(
     )
     frames[victim] = head + b"data: " + json.dumps(changed).encode() + b"\n\n"
 
-    decode_and_collect(api, frames)
+
+def fixture_with_changes(data: st.DataObject, most: int) -> tuple[str, list[bytes]]:
+    api, name, folder = data.draw(st.sampled_from(CASES), label="fixture")
+    frames = fixture_frames(api, name, folder)
+    for _ in range(data.draw(st.integers(1, most), label="changes")):
+        change_one_field(data, frames)
+    return api, frames
+
+
+@settings(
+    max_examples=150,
+    deadline=timedelta(seconds=5),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_a_field_of_another_json_type_in_any_fixture_gives_only_typed_outcomes(
+    data: st.DataObject,
+) -> None:
+    decode_and_collect(*fixture_with_changes(data, most=1))
+
+
+@pytest.mark.stress
+@settings(
+    max_examples=6000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_up_to_three_fields_of_another_json_type_over_many_examples(data: st.DataObject) -> None:
+    decode_and_collect(*fixture_with_changes(data, most=3))
 
 
 # --- fixed regressions: each reduced from issue 16's report ---------------------------------
