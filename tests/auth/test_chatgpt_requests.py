@@ -187,6 +187,7 @@ def test_the_headers_codex_sends_are_sent_with_modelwires_own_names(
     assert headers["chatgpt-account-id"] == server.identity.chatgpt_account_id
     assert headers["user-agent"].startswith("modelwire/")
     assert headers["authorization"].startswith("Bearer ")
+    assert "version" not in headers  # Codex's carries Codex's own version (docs/auth.md [C5])
     # One conversation id per client, sent as session_id and as the prompt cache key.
     session = headers["session_id"]
     assert second.headers["session_id"] == session

@@ -55,6 +55,54 @@ def test_a_store_others_can_read_is_reported_and_tightened(
     assert caplog.records == []  # once tightened, nothing more to say
 
 
+@pytest.fixture
+def another_users(saved: FileStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Everything on disk seems to belong to someone else once the store is saved: the store
+    compares a path's owner with ``os.getuid()``, so a different answer from it stands in for a
+    chown (no root needed)."""
+    someone_else = os.getuid() + 1
+    monkeypatch.setattr(os, "getuid", lambda: someone_else)
+
+
+@pytest.mark.usefixtures("another_users")
+@pytest.mark.parametrize(
+    ("which", "mode"),
+    [("file", 0o640), ("folder", 0o750), ("file", 0o600), ("folder", 0o700)],
+    ids=["loose file", "loose folder", "private file", "private folder"],
+)
+def test_a_store_of_another_user_is_reported_once_and_left_alone(
+    saved: FileStore, which: str, mode: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = saved.path if which == "file" else saved.path.parent
+    os.chmod(path, mode)
+    with caplog.at_level(logging.DEBUG, logger="modelwire"):
+        assert saved.api_key("openai") == KEY
+        saved.api_key("openai")
+    assert mode_of(path) == mode  # not ours to change
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # Both the folder and the file belong to "another user": one warning each, said once.
+    [warning] = [r for r in warnings if f"{which} {path} " in r.getMessage()]
+    assert len(warnings) == 2
+    text = warning.getMessage()
+    assert "belongs to another user" in text
+    assert f"uid {os.stat(path).st_uid}" in text
+    assert f"{mode:04o}" in text
+    assert warning.exc_info is None
+    assert KEY not in caplog.text
+
+
+@pytest.mark.usefixtures("another_users")
+def test_a_world_writable_store_of_another_user_is_refused(saved: FileStore) -> None:
+    os.chmod(saved.path.parent, 0o777)
+    try:
+        with pytest.raises(CredentialStoreError, match="writable by every user") as caught:
+            saved.load("openai")
+        assert str(saved.path.parent) in str(caught.value)
+        assert KEY not in str(caught.value)
+    finally:
+        os.chmod(saved.path.parent, 0o700)
+
+
 @pytest.mark.parametrize(("which", "loose"), [("file", 0o646), ("folder", 0o777)])
 def test_a_world_writable_store_is_refused(saved: FileStore, which: str, loose: int) -> None:
     path = saved.path if which == "file" else saved.path.parent

@@ -183,12 +183,10 @@ _json = st.recursive(
 )
 
 
-@pytest.mark.parametrize("api", APIS)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=st.dictionaries(st.sampled_from(_KEYS), _json, max_size=8))
-def test_any_json_object_gives_a_response_or_a_modelwire_error(
-    api: str, body: dict[str, Any]
-) -> None:
+_objects = st.dictionaries(st.sampled_from(_KEYS), _json, max_size=8)
+
+
+def a_response_or_a_modelwire_error(api: str, body: dict[str, Any]) -> None:
     try:
         response = decode_body(api, body)  # type: ignore[arg-type]
     except mw.ModelwireError:
@@ -198,15 +196,29 @@ def test_any_json_object_gives_a_response_or_a_modelwire_error(
     assert isinstance(response.reasoning, str)
 
 
+@pytest.mark.parametrize("api", APIS)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=_objects)
+def test_any_json_object_gives_a_response_or_a_modelwire_error(
+    api: str, body: dict[str, Any]
+) -> None:
+    a_response_or_a_modelwire_error(api, body)
+
+
+@pytest.mark.stress
+@pytest.mark.parametrize("api", APIS)
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=_objects)
+def test_any_json_object_gives_a_response_or_a_modelwire_error_over_many_examples(
+    api: str, body: dict[str, Any]
+) -> None:
+    a_response_or_a_modelwire_error(api, body)
+
+
 _CASES = body_cases()
 
 
-@pytest.mark.parametrize(("api", "name"), _CASES)
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_a_fixture_body_with_one_value_replaced_never_raises_a_foreign_error(
-    api: str, name: str, data: st.DataObject
-) -> None:
+def replace_one_value(data: st.DataObject, api: str, name: str) -> None:
     body = json.loads(body_path(api, name).read_bytes())
     containers: list[Any] = []
 
@@ -225,3 +237,22 @@ def test_a_fixture_body_with_one_value_replaced_never_raises_a_foreign_error(
     target[key] = data.draw(_json)
     with contextlib.suppress(mw.ModelwireError):
         decode_body(api, body)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("api", "name"), _CASES)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_fixture_body_with_one_value_replaced_never_raises_a_foreign_error(
+    api: str, name: str, data: st.DataObject
+) -> None:
+    replace_one_value(data, api, name)
+
+
+@pytest.mark.stress
+@pytest.mark.parametrize(("api", "name"), _CASES)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_fixture_body_with_one_value_replaced_over_many_examples(
+    api: str, name: str, data: st.DataObject
+) -> None:
+    replace_one_value(data, api, name)

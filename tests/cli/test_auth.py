@@ -363,3 +363,85 @@ def test_login_gives_up_waiting_for_the_browser_after_the_timeout(
     assert "did not complete" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (cli.home / "auth.json").exists()
+
+
+# -- a hostile auth.json: the command fails naming the file, and no key it holds is printed ------
+
+PLANTED_KEY = "sk-proj-PLANTED-0123456789abcdef"
+HOSTILE_STORES: dict[str, str] = {
+    "api_key is an object": json.dumps(
+        {"version": 1, "providers": {"openai": {"type": "api_key", "api_key": {"v": PLANTED_KEY}}}}
+    ),
+    "api_key is a list": json.dumps(
+        {"version": 1, "providers": {"openai": {"type": "api_key", "api_key": [PLANTED_KEY]}}}
+    ),
+    "a good key beside a mistyped record": json.dumps(
+        {
+            "version": 1,
+            "providers": {
+                "openai": {"type": "api_key", "api_key": PLANTED_KEY},
+                "anthropic": {"type": "api_key", "api_key": 5},
+            },
+        }
+    ),
+    "a sign-in with a mistyped expiry": json.dumps(
+        {
+            "version": 1,
+            "providers": {
+                "chatgpt": {
+                    "type": "oauth",
+                    "access_token": PLANTED_KEY,
+                    "refresh_token": PLANTED_KEY,
+                    "expires_at": [1],
+                }
+            },
+        }
+    ),
+    "providers is a list": json.dumps({"version": 1, "providers": [PLANTED_KEY]}),
+    "the key as the version": json.dumps({"version": PLANTED_KEY, "providers": {}}),
+    "the key as a provider name": json.dumps(
+        {"version": 1, "providers": {PLANTED_KEY: {"api_key": 5}}}
+    ),
+    "the key as the name of a non-object": json.dumps(
+        {"version": 1, "providers": {PLANTED_KEY: PLANTED_KEY}}
+    ),
+    "corrupt JSON": '{"version": 1, "providers": {"openai": {"api_key": "' + PLANTED_KEY + '"',
+}
+COMMANDS = {
+    "auth status": ("auth", "status"),
+    "auth status --json": ("auth", "status", "--json"),
+    "chat": ("chat", "hello"),
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("content", HOSTILE_STORES)
+def test_a_hostile_store_fails_the_command_naming_the_file_without_the_key(
+    cli: Cli, content: str, command: str
+) -> None:
+    cli.home.mkdir(mode=0o700)
+    store = cli.home / "auth.json"
+    store.write_text(HOSTILE_STORES[content])
+    store.chmod(0o600)
+
+    result = cli.run(*COMMANDS[command])
+
+    assert result.returncode != 0
+    assert str(store) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert PLANTED_KEY not in result.stdout
+    assert PLANTED_KEY not in result.stderr
+    assert store.read_text() == HOSTILE_STORES[content]  # reported, never overwritten
+
+
+def test_a_store_that_is_not_utf8_fails_the_command_naming_the_file(cli: Cli) -> None:
+    cli.home.mkdir(mode=0o700)
+    store = cli.home / "auth.json"
+    store.write_bytes(b"\xff\xfe" + PLANTED_KEY.encode())
+    store.chmod(0o600)
+
+    for command in COMMANDS.values():
+        result = cli.run(*command)
+        assert result.returncode != 0
+        assert str(store) in result.stderr
+        assert PLANTED_KEY not in result.stdout + result.stderr

@@ -76,9 +76,13 @@ def test_the_total_timeout_bounds_a_silent_server_async(
     fake_server.queue(api, Fault.stall(STALL, after_events=after_events))
     client = make_async_client(fake_server, api, timeout=mw.Timeouts(read=60, total=TOTAL))
     started: list[float] = []
-    with pytest.raises(mw.APITimeoutError, match="total timeout"):
+    with pytest.raises(mw.APITimeoutError, match="total timeout") as raised:
         asyncio.run(collect_async(client, started))
     assert time.monotonic() - started[0] < BOUND
+    if after_events:
+        partial = raised.value.partial
+        assert partial is not None
+        assert not partial.complete
 
 
 def test_a_retry_before_the_first_body_event_shows_one_rate_limits(

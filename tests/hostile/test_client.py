@@ -5,12 +5,14 @@ bounded message, and no secret in any error or DEBUG log record (the HTTP librar
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Callable
 
 import orjson
 import pytest
 
 import modelwire as mw
+from modelwire.wire.sse import MAX_EVENT_BYTES
 
 from ..transport.raw_server import (
     CHAT_HELLO,
@@ -105,10 +107,17 @@ def test_an_event_past_the_cap_over_http_is_an_event_too_large_error_with_the_pa
     first = CHAT_HELLO.split(b"\n\n")[0] + b"\n\n"
     endless = (b"y" * 65536 for _ in range(2000))  # 128 MiB, never a line end
     answer = streamed([], [first, b"data: ", *endless])
-    with RawServer([answer]) as server, pytest.raises(mw.EventTooLargeError) as caught:
-        call(server, "chat")
+    tracemalloc.start()
+    try:
+        with RawServer([answer]) as server, pytest.raises(mw.EventTooLargeError) as caught:
+            call(server, "chat")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert caught.value.partial is not None
     assert caught.value.partial.text == "hello"
+    # The event up to the cap is the one big buffer: 74 MiB measured for the 64 MiB cap.
+    assert peak < 2 * MAX_EVENT_BYTES
     secret_free(caught.value, debug_logs)
 
 

@@ -23,6 +23,7 @@ import pytest
 
 import modelwire as mw
 from modelwire.transport.flow import MAX_ERROR_BODY_BYTES
+from modelwire.wire.sse import MAX_EVENT_BYTES
 
 from ..transport.raw_server import CHAT_HELLO, Answer, RawServer, http_response, sse_response
 from .conftest import ARGUMENT_SECRET, assert_no_secret, error_texts, log_texts
@@ -31,6 +32,7 @@ MODES = ("sync", "async")
 SERVER_ERROR = b'{"error": {"message": "boom", "type": "server_error"}}'
 #: Generous margin over a configured time limit (a loaded two-core machine, other suites running).
 MARGIN = 5.0
+MiB = 1024 * 1024
 
 
 def run_call(mode: str, server: RawServer, **options: Any) -> mw.Response:
@@ -418,6 +420,50 @@ def test_the_default_cap_lets_a_large_event_through(mode: str) -> None:
     body = chat_event("x" * 200_000) + CHAT_HELLO
     with RawServer([sse_response(body)]) as server:
         assert run_call(mode, server).text == "x" * 200_000 + "hello"
+
+
+def event_stream_bomb() -> Answer:
+    """A 200 gzip event stream of about 200 KB: one good event, then one data line that
+    inflates to 200 MiB (above the default cap) with no line end."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, wbits=31)  # gzip framing
+    parts = [compressor.compress(CHAT_HELLO.split(b"\n\n")[0] + b"\n\ndata: ")]
+    block = b"A" * MiB
+    parts += [compressor.compress(block) for _ in range(200)]
+    body = b"".join(parts) + compressor.flush()
+    assert len(body) < 300 * 1024
+    headers = [("content-encoding", "gzip"), ("content-length", str(len(body)))]
+    answer = head(200, headers, "text/event-stream") + body
+
+    def write(connection: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # the client hangs up at the cap
+            connection.sendall(answer)
+
+    return write
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("cap", [MiB, None], ids=["1 MiB cap", "default cap"])
+def test_a_gzip_bomb_event_stream_fails_at_the_cap_with_bounded_memory(
+    mode: str, cap: int | None, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    """The bomb goes through the client's own decompression and SSE decoder. Measured peaks
+    (tracemalloc, whole process, 2026-12-02): about 4.4 MiB with ``max_event_bytes=1 MiB`` and
+    66-72 MiB with the default 64 MiB cap, where the cap itself is the one big buffer (before
+    the cap it was 850 MB). The bounds are 16 MiB and twice the default cap."""
+    answer = event_stream_bomb()
+    options = {} if cap is None else {"max_event_bytes": cap}
+    tracemalloc.start()
+    try:
+        with RawServer([answer]) as server:
+            error, _ = failing_call(mode, server, mw.EventTooLargeError, **options)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert error.limit == (cap or MAX_EVENT_BYTES)
+    assert error.partial is not None
+    assert error.partial.text == "hello"
+    assert peak < (16 * MiB if cap else 2 * MAX_EVENT_BYTES)
+    secret_free(error, debug_logs)
 
 
 @pytest.mark.parametrize("mode", MODES)

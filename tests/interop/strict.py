@@ -8,9 +8,11 @@ a failure, unless it is listed in ``KNOWN_EXTENSIONS`` with the reason the emula
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
+from anthropic.types import ErrorObject as AnthropicErrorObject
+from anthropic.types import ErrorResponse as AnthropicErrorResponse
 
 #: Fields the emulator sends that the official SDK types do not define, each for a reason:
 #: - ``reasoning_content``: the OpenAI-compatible reasoning servers' Chat field (DeepSeek, vLLM),
@@ -65,3 +67,30 @@ def strict(model: Any, payload: Any) -> Any:
     unknown = unknown_fields(validated)
     assert not unknown, f"fields unknown to the SDK type: {unknown}"
     return validated
+
+
+class BackendDetailError(pydantic.BaseModel):
+    """The ChatGPT backend's error body, ``{"detail": "..."}``. No official SDK has a type for
+    it (the SDKs never talk to that backend), so this one-field model stands in; like the SDKs'
+    own models it keeps unknown fields in ``model_extra``, where ``strict`` finds them."""
+
+    model_config = pydantic.ConfigDict(extra="allow", strict=True)
+
+    detail: str
+
+
+class RequestTooLargeErrorObject(pydantic.BaseModel):
+    """Anthropic's 413 error object. The API reference (https://docs.claude.com/en/api/errors)
+    lists ``request_too_large`` for a 413, but the anthropic SDK's ``ErrorObject`` union (2.15)
+    has no member for it: the SDK still raises its ``ContentTooLargeError`` by status."""
+
+    model_config = pydantic.ConfigDict(extra="allow")
+
+    message: str
+    type: Literal["request_too_large"]
+
+
+class ReferenceErrorResponse(AnthropicErrorResponse):
+    """The SDK's ``ErrorResponse``, widened by the one error type above and nothing else."""
+
+    error: AnthropicErrorObject | RequestTooLargeErrorObject  # type: ignore[assignment]

@@ -35,7 +35,7 @@ from modelwire.testing import Citation, FakeServer, Fault, Script
 from modelwire.wire.sse import SSEDecoder
 
 from .conftest import ANTHROPIC_KEY, OPENAI_KEY
-from .strict import strict
+from .strict import BackendDetailError, ReferenceErrorResponse, strict
 
 CITATION = Citation("https://example.com/cats", "Cats", "cats purr")
 SCRIPTS: dict[str, Script | Fault] = {
@@ -153,20 +153,80 @@ def test_the_chatgpt_backend_stream_validates_as_responses_events(
 
 @pytest.mark.parametrize("status", [400, 401, 404, 429, 500, 529])
 def test_error_bodies_validate(fake_server: FakeServer, http: Any, status: int) -> None:
-    fake_server.queue("responses", Fault.status(status))
-    fake_server.queue("messages", Fault.status(status))
-    openai_path, openai_body, _ = request("responses", False)
-    anthropic_path, anthropic_body, _ = request("messages", False)
+    answers = {}
+    for api in ("responses", "chat", "messages"):
+        fake_server.queue(api, Fault.status(status))
+        path, body, headers = request(api, False)
+        answers[api] = http.post(fake_server.url + path, json=body, headers=headers)
 
-    openai_error = http.post(
-        fake_server.url + openai_path, json=openai_body, headers=OPENAI_HEADERS
+    assert {api: answer.status_code for api, answer in answers.items()} == dict.fromkeys(
+        answers, status
     )
-    anthropic_error = http.post(
-        fake_server.url + anthropic_path, json=anthropic_body, headers=ANTHROPIC_HEADERS
-    )
+    strict(ErrorObject, answers["responses"].json()["error"])
+    strict(ErrorObject, answers["chat"].json()["error"])
+    strict(ErrorResponse, answers["messages"].json())
 
-    strict(ErrorObject, openai_error.json()["error"])
-    strict(ErrorResponse, anthropic_error.json())
+
+#: Unknown paths under each API's own prefix, with the headers its clients send.
+UNKNOWN_PATHS = {
+    "responses": ("/v1/responses/resp_123/nothing", OPENAI_HEADERS),
+    "chat": ("/v1/chat/completions/nothing", OPENAI_HEADERS),
+    "messages": ("/v1/messages/nothing", ANTHROPIC_HEADERS),
+    "chatgpt": ("/backend-api/codex/nothing", {}),
+}
+
+
+def validate_error_body(api: str, body: Any, anthropic_type: Any = ErrorResponse) -> None:
+    if api == "messages":
+        strict(anthropic_type, body)
+    elif api == "chatgpt":
+        strict(BackendDetailError, body)
+    else:
+        assert set(body) == {"error"}
+        strict(ErrorObject, body["error"])
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("api", list(UNKNOWN_PATHS))
+def test_the_404_of_an_unknown_path_validates(
+    fake_server: FakeServer, http: Any, api: str, method: str
+) -> None:
+    path, headers = UNKNOWN_PATHS[api]
+
+    answer = http.request(method, fake_server.url + path, headers=headers)
+
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("application/json")
+    validate_error_body(api, answer.json())
+
+
+#: The model calls and the endpoints beside them, each under its API's own error shape.
+LIMITED_PATHS = {
+    "responses": ("/v1/responses", OPENAI_HEADERS),
+    "responses input_tokens": ("/v1/responses/input_tokens", OPENAI_HEADERS),
+    "chat": ("/v1/chat/completions", OPENAI_HEADERS),
+    "messages": ("/v1/messages", ANTHROPIC_HEADERS),
+    "messages count_tokens": ("/v1/messages/count_tokens", ANTHROPIC_HEADERS),
+    "chatgpt": ("/backend-api/codex/responses", {}),
+}
+
+
+@pytest.mark.parametrize("route", list(LIMITED_PATHS))
+def test_the_413_of_a_body_above_the_limit_validates(http: Any, route: str) -> None:
+    path, headers = LIMITED_PATHS[route]
+    with FakeServer(max_request_bytes=1000) as server:
+        if route == "chatgpt":
+            tokens = server.issue_tokens("chatgpt")
+            headers = {
+                "authorization": f"Bearer {tokens['access_token']}",
+                "chatgpt-account-id": server.identity.chatgpt_account_id,
+            }
+        answer = http.post(
+            server.url + path, json={"model": "gpt-5", "input": "x" * 5000}, headers=headers
+        )
+
+    assert answer.status_code == 413
+    validate_error_body(route.partition(" ")[0], answer.json(), ReferenceErrorResponse)
 
 
 def test_the_other_endpoints_validate(fake_server: FakeServer, http: Any) -> None:
@@ -188,7 +248,16 @@ def test_the_other_endpoints_validate(fake_server: FakeServer, http: Any) -> Non
         headers=ANTHROPIC_HEADERS,
     )
 
+    background = http.post(
+        url + "/v1/responses",
+        json={"model": "gpt-5", "input": "hi", "background": True},
+        headers=OPENAI_HEADERS,
+    ).json()
+    cancelled = http.post(f"{url}/v1/responses/{background['id']}/cancel", headers=OPENAI_HEADERS)
+
     strict(Response, retrieved)
+    assert cancelled.status_code == 200
+    assert strict(Response, cancelled.json()).id == background["id"]
     for item in items.json()["data"]:
         strict(ResponseItem, item)
     strict(InputTokenCountResponse, counted.json())

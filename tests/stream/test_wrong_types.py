@@ -108,17 +108,8 @@ def decode_and_collect(api: str, frames: list[bytes]) -> None:
     assert partial.text == "".join(e.text for e in events if isinstance(e, mw.TextDelta))
 
 
-@settings(
-    max_examples=150,
-    deadline=timedelta(seconds=5),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(data=st.data())
-def test_a_field_of_another_json_type_in_any_fixture_gives_only_typed_outcomes(
-    data: st.DataObject,
-) -> None:
-    api, name, folder = data.draw(st.sampled_from(CASES), label="fixture")
-    frames = fixture_frames(api, name, folder)
+def change_one_field(data: st.DataObject, frames: list[bytes]) -> None:
+    """Give one field of one event of ``frames`` a value of another JSON type, in place."""
     candidates = [i for i, frame in enumerate(frames) if payload_of(frame)]
     victim = data.draw(st.sampled_from(candidates), label="frame")
     parsed = payload_of(frames[victim])
@@ -138,7 +129,36 @@ def test_a_field_of_another_json_type_in_any_fixture_gives_only_typed_outcomes(
     )
     frames[victim] = head + b"data: " + json.dumps(changed).encode() + b"\n\n"
 
-    decode_and_collect(api, frames)
+
+def fixture_with_changes(data: st.DataObject, most: int) -> tuple[str, list[bytes]]:
+    api, name, folder = data.draw(st.sampled_from(CASES), label="fixture")
+    frames = fixture_frames(api, name, folder)
+    for _ in range(data.draw(st.integers(1, most), label="changes")):
+        change_one_field(data, frames)
+    return api, frames
+
+
+@settings(
+    max_examples=150,
+    deadline=timedelta(seconds=5),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_a_field_of_another_json_type_in_any_fixture_gives_only_typed_outcomes(
+    data: st.DataObject,
+) -> None:
+    decode_and_collect(*fixture_with_changes(data, most=1))
+
+
+@pytest.mark.stress
+@settings(
+    max_examples=6000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+def test_up_to_three_fields_of_another_json_type_over_many_examples(data: st.DataObject) -> None:
+    decode_and_collect(*fixture_with_changes(data, most=3))
 
 
 # --- fixed regressions: each reduced from issue 16's report ---------------------------------
@@ -186,6 +206,19 @@ MALFORMED = [
                 *MESSAGES_HELLO,
                 f'{{"type":"content_block_delta","index":0,'
                 f'"delta":{{"type":"text_delta","text":{v}}}}}',
+            ),
+        )
+        for v in BAD_TEXT
+    ],
+    *[
+        (
+            "messages",
+            (
+                *MESSAGES_HELLO,
+                '{"type":"content_block_start","index":1,'
+                '"content_block":{"type":"thinking","thinking":""}}',
+                f'{{"type":"content_block_delta","index":1,'
+                f'"delta":{{"type":"thinking_delta","thinking":{v}}}}}',
             ),
         )
         for v in BAD_TEXT
@@ -248,3 +281,52 @@ def test_responses_ids_and_usage_of_the_wrong_type_are_absent() -> None:
     [tool_call] = response.tool_calls
     assert tool_call.id == ""  # neither call_id nor id is a string
     assert (response.usage.input_tokens, response.usage.output_tokens) == (None, 2)
+
+
+def messages_body(*payloads: str) -> bytes:
+    return b"".join(b"data: " + p.encode() + b"\n\n" for p in payloads)
+
+
+def test_messages_ids_names_and_counts_of_the_wrong_type_are_absent() -> None:
+    body = messages_body(
+        '{"type":"message_start","message":{"id":7,"model":"m",'
+        '"usage":{"input_tokens":4,"output_tokens":1}}}',
+        '{"type":"content_block_start","index":0,'
+        '"content_block":{"type":"tool_use","id":5,"name":["f"],"input":{}}}',
+        '{"type":"content_block_delta","index":0,'
+        '"delta":{"type":"input_json_delta","partial_json":"{\\"a\\": 1}"}}',
+        '{"type":"content_block_stop","index":0}',
+        '{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":"3"}}',
+        '{"type":"message_stop"}',
+    )
+    response = mw.collect(mw.decode("messages", [body]))
+    assert response.complete
+    assert_typed(response)
+    assert response.id is None
+    [tool_call] = response.tool_calls
+    assert (tool_call.id, tool_call.name, tool_call.arguments) == ("", "", {"a": 1})
+    assert response.stop_reason == "tool_use"
+    assert (response.usage.input_tokens, response.usage.output_tokens) == (4, None)
+
+
+def test_messages_null_text_and_thinking_are_no_text() -> None:
+    body = messages_body(
+        '{"type":"message_start","message":{"id":"msg_1","model":"m","usage":{}}}',
+        '{"type":"content_block_start","index":0,'
+        '"content_block":{"type":"thinking","thinking":null,"signature":"s"}}',
+        '{"type":"content_block_delta","index":0,'
+        '"delta":{"type":"thinking_delta","thinking":null}}',
+        '{"type":"content_block_delta","index":0,'
+        '"delta":{"type":"thinking_delta","thinking":"Hmm"}}',
+        '{"type":"content_block_stop","index":0}',
+        '{"type":"content_block_start","index":1,"content_block":{"type":"text","text":null}}',
+        '{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":null}}',
+        '{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Hi"}}',
+        '{"type":"content_block_stop","index":1}',
+        '{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}',
+        '{"type":"message_stop"}',
+    )
+    response = mw.collect(mw.decode("messages", [body]))
+    assert response.complete
+    assert_typed(response)
+    assert (response.reasoning, response.text) == ("Hmm", "Hi")

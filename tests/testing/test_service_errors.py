@@ -15,7 +15,13 @@ import pytest
 
 from modelwire.testing import FakeServer, Fault, Script
 
-from .helpers import anthropic_headers, chatgpt_headers, new_client, openai_headers
+from .helpers import (
+    anthropic_headers,
+    chatgpt_headers,
+    new_client,
+    openai_headers,
+    stream_payloads,
+)
 
 # -- a wrong Anthropic key sent as a bearer token -------------------------------------------------
 
@@ -104,6 +110,59 @@ def test_usage_objects_carry_the_current_fields(
         "web_search_requests": 1,
         "web_fetch_requests": 0,
     }
+
+
+def test_usage_objects_carry_the_current_fields_streamed(
+    fake_server: FakeServer, http: httpx2.Client
+) -> None:
+    responses = http.post(
+        fake_server.url + "/v1/responses",
+        json={"model": "gpt-5", "input": "hi", "stream": True},
+        headers=openai_headers(),
+    )
+    chat = http.post(
+        fake_server.url + "/v1/chat/completions",
+        json={
+            "model": "gpt-5",
+            "messages": [{"role": "user", "content": "hi"}],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        },
+        headers=openai_headers(),
+    )
+    fake_server.queue("messages", Script.web_search("cats") + Script.text("Cats."))
+    messages = http.post(
+        fake_server.url + "/v1/messages",
+        json={
+            "model": "m",
+            "max_tokens": 100,
+            "messages": [{"role": "user", "content": "hi"}],
+            "stream": True,
+        },
+        headers=anthropic_headers(),
+    )
+
+    completed = [
+        event
+        for event in stream_payloads("responses", responses.content)
+        if event["type"] == "response.completed"
+    ]
+    assert [event["response"]["usage"]["input_tokens_details"] for event in completed] == [
+        {"cached_tokens": 0, "cache_write_tokens": 0}
+    ]
+    chat_usages = [
+        chunk["usage"] for chunk in stream_payloads("chat", chat.content) if chunk.get("usage")
+    ]
+    assert len(chat_usages) == 1
+    assert chat_usages[0]["prompt_tokens_details"]["cache_write_tokens"] == 0
+    message_deltas = [
+        event
+        for event in stream_payloads("messages", messages.content)
+        if event["type"] == "message_delta"
+    ]
+    assert [event["usage"]["server_tool_use"] for event in message_deltas] == [
+        {"web_search_requests": 1, "web_fetch_requests": 0}
+    ]
 
 
 # -- faults a test cannot apply are refused when it builds them ---------------------------------

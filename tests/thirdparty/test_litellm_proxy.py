@@ -9,7 +9,8 @@ seconds to start. What LiteLLM's mocks serve, and so what is tested:
 - Messages: text, whole and streamed: LiteLLM answers a stream request with one
   ``application/json`` Message, which modelwire reads as the whole answer; a hand-written
   tool_use/tool_result history translated by the proxy.
-- Responses: text, whole (the proxy's mock Responses stream fails inside the proxy).
+- Responses: text, whole; the proxy's mock Responses stream fails inside the proxy, and the
+  modelwire error it becomes (sync and async) is pinned.
 """
 
 from __future__ import annotations
@@ -130,3 +131,48 @@ async def test_async_client_streams_chat(litellm_proxy: LiteLLMProxy) -> None:
     ):
         texts = [e.text async for e in stream if isinstance(e, mw.TextDelta)]
     assert "".join(texts) == MOCK_TEXT
+
+
+# LiteLLM 1.110.2's mock Responses stream fails inside the proxy: it answers `stream: true` with a
+# 200 event stream whose only event is `response.failed` (server_error "'ResponsesAPIResponse'
+# object has no attribute '__aiter__'"). What modelwire makes of that is pinned here: its own
+# in-stream error with the partial Response, never a foreign exception. When a LiteLLM upgrade
+# fixes the stream, these fail; the Responses stream should then be tested like the Chat one.
+PROXY_STREAM_FAILURE = "'ResponsesAPIResponse' object has no attribute '__aiter__'"
+
+
+def check_in_stream_failure(error: mw.InternalServerError) -> None:
+    assert error.status is None  # reported inside a 200 stream, not by an HTTP status
+    assert error.code == "server_error"
+    assert PROXY_STREAM_FAILURE in error.message
+    assert error.partial is not None
+    assert not error.partial.complete
+    assert error.partial.text == ""
+
+
+def test_the_proxys_responses_stream_fails_inside_the_proxy_as_a_modelwire_error(
+    litellm_proxy: LiteLLMProxy,
+) -> None:
+    events: list[mw.Event] = []
+    with client(litellm_proxy, "responses") as mw_client:
+        with (
+            pytest.raises(mw.InternalServerError) as streamed,
+            mw_client.stream(model="mock-text", input="hello") as stream,
+        ):
+            events.extend(stream)
+        with pytest.raises(mw.InternalServerError) as created:
+            mw_client.create(model="mock-text", input="hello")
+    check_in_stream_failure(streamed.value)
+    check_in_stream_failure(created.value)
+    assert not any(isinstance(event, mw.TextDelta | mw.Completed) for event in events)
+
+
+async def test_the_proxys_responses_stream_failure_on_the_async_client(
+    litellm_proxy: LiteLLMProxy,
+) -> None:
+    async with make_async_client(
+        litellm_proxy.server, "responses", api_key=litellm_proxy.master_key, max_retries=0
+    ) as mw_client:
+        with pytest.raises(mw.InternalServerError) as caught:
+            await mw_client.create(model="mock-text", input="hello")
+    check_in_stream_failure(caught.value)

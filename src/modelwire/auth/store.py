@@ -155,6 +155,20 @@ def record_problem(record: object) -> str | None:
     return None
 
 
+def _version_shown(version: object) -> str:
+    """A file's format version for an error: a number as it is, anything else by its JSON type
+    only (a hand-edited file may hold a key where the version belongs)."""
+    if isinstance(version, int) and not isinstance(version, bool):
+        return str(version)
+    return _json_type(version)
+
+
+def _name_shown(name: str) -> str:
+    """A provider name read from a file, for an error: a known one quoted, any other text not
+    (it may be a pasted key, or megabytes)."""
+    return repr(name) if name in known_providers() else "a provider of an unknown name"
+
+
 def _copied(record: dict[str, Any], location: str, provider: str) -> dict[str, Any]:
     """A deep copy of a record to save, checked: right field types, JSON-serialisable."""
     problem = record_problem(record)
@@ -194,9 +208,10 @@ def _check_private(path: Path, location: str, *, folder: bool) -> None:
     """Report, tighten or refuse an existing credentials folder or file that others may use.
 
     Writable by every user: refused (anyone could have put other credentials there, or can swap
-    them later). Readable or writable by the group or others: tightened to 0700/0600 when it is
-    ours, with a warning naming the path; someone else's is only reported. Nothing to check on
-    systems without POSIX permissions, or when the path does not exist yet.
+    them later). Owned by another user: reported (once per path and mode), whatever its mode,
+    and left alone. Readable or writable by the group or others: tightened to 0700/0600, with a
+    warning naming the path. Nothing to check on systems without POSIX permissions, or when the
+    path does not exist yet.
     """
     if os.name != "posix":
         return
@@ -215,18 +230,21 @@ def _check_private(path: Path, location: str, *, folder: bool) -> None:
             "private folder)",
             location=location,
         )
-    if not mode & 0o077:
-        return
     if info.st_uid != os.getuid():
+        # Its owner can read and change the credentials whatever the mode (a store made with
+        # sudo, or MODELWIRE_HOME pointing into someone else's home): say so, change nothing.
         if (str(path), mode) not in _REPORTED:
             _REPORTED.add((str(path), mode))
             log.warning(
-                "the credential store %s %s can be read or written by others (mode %04o) and "
-                "belongs to another user, so modelwire cannot tighten it",
+                "the credential store %s %s belongs to another user (uid %d, mode %04o), who "
+                "can read and change it; modelwire cannot make it private, only its owner can",
                 kind,
                 path,
+                info.st_uid,
                 mode,
             )
+        return
+    if not mode & 0o077:
         return
     try:
         os.chmod(path, private)
@@ -437,16 +455,16 @@ class FileStore(CredentialStore):
         version = data.get("version", FILE_FORMAT_VERSION)
         if version != FILE_FORMAT_VERSION:
             raise self._corrupt(
-                f"it has format version {version!r}, this modelwire reads version "
+                f"it has format version {_version_shown(version)}, this modelwire reads version "
                 f"{FILE_FORMAT_VERSION} (was it written by a newer modelwire?)"
             )
         providers: dict[str, dict[str, Any]] = {}
         for name, record in data.get("providers", {}).items():
             if not isinstance(record, dict):
-                raise self._corrupt(f"the entry for {name!r} is not an object")
+                raise self._corrupt(f"the entry for {_name_shown(name)} is not an object")
             problem = record_problem(record)
             if problem is not None:
-                raise self._corrupt(f"the entry for {name!r} is malformed: {problem}")
+                raise self._corrupt(f"the entry for {_name_shown(name)} is malformed: {problem}")
             providers[name] = record
         return providers
 
