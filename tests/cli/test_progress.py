@@ -93,3 +93,26 @@ def test_other_records_leave_the_indicator_alone() -> None:
     RetryWatcher(indicator, "waiting").emit(record("refreshed the claude sign-in"))
 
     assert indicator.shown == []
+
+
+def test_a_refresh_retry_record_says_it_is_the_sign_in() -> None:
+    indicator = Recorder()
+    watcher = RetryWatcher(indicator, "waiting")
+
+    watcher.emit(
+        record("refreshing failed; retrying in %.2fs", 2.0, retry_delay=2.0,
+               retry_reason="HTTP 503", attempt=2, retry_of="refresh")
+    )  # fmt: skip
+    watcher.emit(
+        record("refreshing failed; retrying in %.2fs", 0.5, retry_delay=0.5,
+               retry_reason="ConnectError", attempt=3, retry_of="refresh")
+    )  # fmt: skip
+
+    assert indicator.shown == [
+        ("refreshing the sign-in: overloaded", 2.0),
+        ("refreshing the sign-in: connection failed (ConnectError)", 0.5),
+    ]
+
+
+def test_a_reason_in_words_is_shown_as_it_is() -> None:
+    assert retry_reason("no access token in the answer") == "no access token in the answer"
