@@ -68,3 +68,27 @@ def test_a_browser_login_shows_that_it_waits_for_the_browser(
         browsing.join(10)
 
     assert terminal.wait() == 0
+
+
+def test_a_sign_in_refresh_that_is_retried_counts_down_too(
+    cli: Cli, fake_server: FakeServer
+) -> None:
+    from modelwire.auth.store import FileStore
+
+    from ..auth.helpers import expire_locally
+    from .test_auth import sign_in_to_claude
+
+    sign_in_to_claude(cli, fake_server)
+    expire_locally(FileStore(cli.home / "auth.json"), "claude")
+    fake_server.queue("claude-token", Fault.status(503, retry_after=2))
+    terminal = Terminal(
+        cli, "chat", "--provider", "claude", "hello", TERM="xterm-256color",
+        MODELWIRE_CLAUDE_BASE_URL=fake_server.url, **point_at(fake_server),
+    )  # fmt: skip
+
+    terminal.expect("refreshing the sign-in: overloaded, retrying in")
+    terminal.expect("retrying in 1 s")  # it counts down
+    terminal.expect("You said: hello")
+
+    assert terminal.wait() == 0
+    assert fake_server.token_calls[("claude", "refresh_token")] == 2

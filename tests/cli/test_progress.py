@@ -117,3 +117,26 @@ def test_verbose_logging_ends_with_the_command(
     assert "POST " in capsys.readouterr().err
     assert logger.handlers == handlers
     assert logger.level == level
+
+
+def test_a_refresh_retry_record_says_it_is_the_sign_in() -> None:
+    indicator = Recorder()
+    watcher = RetryWatcher(indicator, "waiting")
+
+    watcher.emit(
+        record("refreshing failed; retrying in %.2fs", 2.0, retry_delay=2.0,
+               retry_reason="HTTP 503", attempt=2, retry_of="refresh")
+    )  # fmt: skip
+    watcher.emit(
+        record("refreshing failed; retrying in %.2fs", 0.5, retry_delay=0.5,
+               retry_reason="ConnectError", attempt=3, retry_of="refresh")
+    )  # fmt: skip
+
+    assert indicator.shown == [
+        ("refreshing the sign-in: overloaded", 2.0),
+        ("refreshing the sign-in: connection failed (ConnectError)", 0.5),
+    ]
+
+
+def test_a_reason_in_words_is_shown_as_it_is() -> None:
+    assert retry_reason("no access token in the answer") == "no access token in the answer"

@@ -398,11 +398,25 @@ class OAuthAuth(Auth):
                 wait = self.retry.backoff(attempt - 1)
                 if error.wait is not None and 0 <= error.wait <= self.retry.max_delay:
                     wait = error.wait
-                log.debug(
-                    "refreshing the %s sign-in failed (%s); retrying in %.2fs",
+                # The same facts as the transport's retry records (transport/flow.py), so a
+                # handler such as the CLI's countdown treats a refresh retry like any other.
+                log.info(
+                    "refreshing the %s sign-in failed (%s); retrying in %.2fs (attempt %d of %d)",
                     self.provider,
                     error.reason,
                     wait,
+                    attempt + 1,
+                    limit,
+                    extra={
+                        "retry_delay": wait,
+                        "retry_reason": (
+                            f"HTTP {error.status}"
+                            if error.status is not None and error.status >= 400
+                            else error.reason
+                        ),
+                        "attempt": attempt + 1,
+                        "retry_of": "refresh",
+                    },
                 )
                 time.sleep(wait)
 

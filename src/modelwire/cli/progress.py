@@ -4,7 +4,8 @@ first token, counting down a retry's back-off, or waiting for a browser sign-in;
 
 The client says what it retries through its log (see :mod:`modelwire.logs`), so the countdown
 reads those records with a logging handler: a retry record carries ``retry_delay`` (seconds) and
-``retry_reason`` ("HTTP 429", or the connection error's name), a request record its ``attempt``.
+``retry_reason`` ("HTTP 429", or the connection error's name), a request record its ``attempt``;
+a sign-in refresh's retry record also ``retry_of="refresh"``.
 The message text is for people and is never parsed; a record without these attributes leaves the
 indicator as it is.
 """
@@ -32,7 +33,8 @@ def retry_reason(cause: str) -> str:
     the connection error."""
     match = _HTTP_STATUS.search(cause)
     if match is None:
-        return f"connection failed ({cause})"
+        # An exception's name (ConnectError) means the connection; other words say themselves.
+        return f"connection failed ({cause})" if cause.isidentifier() else cause
     status = int(match["status"])
     if status == 429:
         return "rate limited"
@@ -105,7 +107,10 @@ class RetryWatcher(logging.Handler):
         delay = getattr(record, "retry_delay", None)
         if isinstance(delay, int | float) and not isinstance(delay, bool):
             cause = getattr(record, "retry_reason", None)
-            self.indicator.retrying(retry_reason(str(cause or "failed")), float(delay))
+            reason = retry_reason(str(cause or "failed"))
+            if getattr(record, "retry_of", None) == "refresh":
+                reason = f"refreshing the sign-in: {reason}"
+            self.indicator.retrying(reason, float(delay))
             return
         attempt = getattr(record, "attempt", None)
         if getattr(record, "method", None) and isinstance(attempt, int) and attempt > 1:

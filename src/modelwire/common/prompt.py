@@ -46,7 +46,9 @@ class Prompt:
     ``tool_choice`` is ``"auto"``, ``"required"``, ``"none"`` or the name of one tool.
     ``reasoning`` asks for reasoning/thinking effort on any API (Responses ``reasoning.effort``,
     Chat ``reasoning_effort``, Messages a thinking budget). ``output_schema`` asks for JSON output
-    matching a JSON schema (or a pydantic model).
+    matching a JSON schema (or a pydantic model). When a type gave the schema,
+    ``output_schema_strict`` is its OpenAI strict-mode form (None where strict mode cannot express
+    it) and ``output_schema_messages`` its Messages form (see :mod:`modelwire.common.output`).
     """
 
     model: str
@@ -61,6 +63,8 @@ class Prompt:
     reasoning: Effort | None = None
     output_schema: dict[str, Any] | None = None
     output_schema_name: str = "output"
+    output_schema_strict: dict[str, Any] | None = None
+    output_schema_messages: dict[str, Any] | None = None
 
     @classmethod
     def build(cls, **args: Unpack[PromptArgs]) -> Prompt:
@@ -84,11 +88,14 @@ class Prompt:
             raise ConfigurationError("input is empty: give a string or at least one item")
         schema_name = "output"
         schema: dict[str, Any] | None
+        strict_schema: dict[str, Any] | None = None
+        messages_schema: dict[str, Any] | None = None
         if output_schema is None or isinstance(output_schema, dict):
             schema = output_schema
         else:  # a type: its JSON schema, as ``output_type`` sends it
             spec = output_spec(output_schema)
             schema, schema_name = spec.schema, spec.name
+            strict_schema, messages_schema = spec.strict_schema, spec.messages_schema
         defined = [as_tool(tool) for tool in tools or []]
         names = [tool.name for tool in defined]
         duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -115,4 +122,6 @@ class Prompt:
             reasoning=args.get("reasoning"),
             output_schema=schema,
             output_schema_name=schema_name,
+            output_schema_strict=strict_schema,
+            output_schema_messages=messages_schema,
         )

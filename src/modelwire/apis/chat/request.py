@@ -92,7 +92,11 @@ def build_body(prompt: Prompt, options: ChatOptions | None, *, stream: bool) -> 
     elif prompt.output_schema is not None:
         body["response_format"] = {
             "type": "json_schema",
-            "json_schema": {"name": prompt.output_schema_name, "schema": prompt.output_schema},
+            "json_schema": {
+                "name": prompt.output_schema_name,
+                "schema": prompt.output_schema_strict or prompt.output_schema,
+                "strict": prompt.output_schema_strict is not None,
+            },
         }
     for name in (
         "seed",

@@ -111,7 +111,8 @@ def build_body(prompt: Prompt, options: MessagesOptions | None, *, stream: bool)
     if options.service_tier is not None:
         body["service_tier"] = options.service_tier
     if prompt.output_schema is not None:
-        body["output_config"] = {"format": {"type": "json_schema", "schema": prompt.output_schema}}
+        schema = prompt.output_schema_messages or prompt.output_schema
+        body["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
     body["stream"] = stream
     return body
 

@@ -113,8 +113,8 @@ def build_body(prompt: Prompt, options: ResponsesOptions | None, *, stream: bool
         text["format"] = {
             "type": "json_schema",
             "name": prompt.output_schema_name,
-            "schema": prompt.output_schema,
-            "strict": False,
+            "schema": prompt.output_schema_strict or prompt.output_schema,
+            "strict": prompt.output_schema_strict is not None,
         }
     if options.verbosity is not None:
         text["verbosity"] = options.verbosity

@@ -34,6 +34,7 @@ from ..rendering import (
 )
 from ..script import ReasoningPart, Script, TextPart, ToolCallPart, output_usage
 from ..services import authenticate_openai, incorrect_openai_key
+from ..strict_schema import strict_schema_problem
 from .base import Credential, EmulatedApi, ReplayError, text_of_all
 from .responses import openai_bad_json, openai_not_found, openai_too_large, replay_refusal
 
@@ -355,6 +356,13 @@ def check_rules(body: Mapping[str, Any]) -> Refusal | None:
             ),
         )
     response_format = body.get("response_format") or {}
+    json_schema = response_format.get("json_schema") or {}
+    if response_format.get("type") == "json_schema" and json_schema.get("strict") is True:
+        problem = strict_schema_problem(str(json_schema.get("name")), json_schema.get("schema"))
+        if problem is not None:
+            return Refusal(
+                400, openai_error(problem, param="response_format", code="invalid_json_schema")
+            )
     if (
         response_format.get("type") == "json_object"
         and "json" not in text_of_all(body.get("messages")).lower()

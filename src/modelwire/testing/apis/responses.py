@@ -40,6 +40,7 @@ from ..script import (
 )
 from ..services import authenticate_openai, incorrect_openai_key
 from ..signing import Signer
+from ..strict_schema import strict_schema_problem
 from .base import Call, Credential, EmulatedApi, Endpoint, ReplayError, Reply, text_of_all
 
 if TYPE_CHECKING:
@@ -511,6 +512,12 @@ def check_rules(body: Mapping[str, Any], state: ServerState) -> Refusal | None:
             ),
         )
     text_format = (body.get("text") or {}).get("format") or {}
+    if text_format.get("type") == "json_schema" and text_format.get("strict") is True:
+        problem = strict_schema_problem(str(text_format.get("name")), text_format.get("schema"))
+        if problem is not None:
+            return Refusal(
+                400, openai_error(problem, param="text.format.schema", code="invalid_json_schema")
+            )
     if (
         text_format.get("type") == "json_object"
         and "json" not in text_of_all([body.get("input"), body.get("instructions")]).lower()
