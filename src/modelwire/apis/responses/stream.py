@@ -18,8 +18,8 @@ answer that looks right.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Final, Literal
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ...common.arguments import parse_tool_arguments
 from ...common.errors import StreamInterruptedError
@@ -57,13 +57,22 @@ from ...common.usage import Usage
 from .errors import error_from_body
 from .tool_items import HOSTED_TOOL_IO, TOOL_ITEM_NAMES, tool_item, waits_for_caller
 
+if TYPE_CHECKING:
+    # The wire JSON as TypedDicts, for the type checker only (never loaded at run time).
+    from ...native.responses import wire
+
+    ArgumentsDeltaPayload = (
+        wire.ResponseFunctionCallArgumentsDeltaEvent | wire.ResponseCustomToolCallInputDeltaEvent
+    )
+
 API: Final = "responses"
 _ITEM_API: Final[Literal["responses"]] = "responses"
 FINAL_SCHEMA: Final = "Response"
 USAGE_SCHEMA: Final = "ResponseUsage"
 
-Handler = Callable[[dict[str, Any]], list[Event]]
-ItemBuilder = Callable[[dict[str, Any], dict[str, Any], int], list[Event]]
+#: A handler takes the wire event as its own TypedDict view (hence ``Any`` in the table).
+Handler = Callable[[Any], list[Event]]
+ItemBuilder = Callable[[Any, dict[str, Any], int], list[Event]]
 
 # Output item type of a tool the API runs itself -> the tool's common name.
 HOSTED_TOOL_NAMES: Final[dict[str, str]] = {
@@ -280,7 +289,7 @@ class Mapper:
 
     # ------------------------------------------------------------------ deltas
 
-    def _index(self, payload: dict[str, Any]) -> int:
+    def _index(self, payload: Mapping[str, object]) -> int:
         """The event's output index; when left out, that of the item it names, else of the item
         being streamed."""
         index = payload.get("output_index")
@@ -293,7 +302,7 @@ class Mapper:
                 return known
         return self._current_index
 
-    def _text_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _text_delta(self, payload: wire.ResponseOutputTextDeltaEvent) -> list[Event]:
         delta = payload.get("delta")
         index = payload.get("output_index")
         if type(delta) is str and type(index) is int:
@@ -301,11 +310,13 @@ class Mapper:
         delta = _text(delta, "delta")
         return [TextDelta(API, payload, delta, self._index(payload))] if delta else []
 
-    def _refusal_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _refusal_delta(self, payload: wire.ResponseRefusalDeltaEvent) -> list[Event]:
         delta = _text(payload.get("delta"), "delta")
         return [RefusalDelta(API, payload, delta, self._index(payload))] if delta else []
 
-    def _summary_part_added(self, payload: dict[str, Any]) -> list[Event]:
+    def _summary_part_added(
+        self, payload: wire.ResponseReasoningSummaryPartAddedEvent
+    ) -> list[Event]:
         index = self._index(payload)
         part = payload.get("summary_index")
         if type(part) is not int:
@@ -314,7 +325,7 @@ class Mapper:
         self._summary_parts[index] = part
         return [ReasoningPartAdded(API, payload, index, part)]
 
-    def _summary_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _summary_delta(self, payload: wire.ResponseReasoningSummaryTextDeltaEvent) -> list[Event]:
         delta = _text(payload.get("delta"), "delta")
         index = self._index(payload)
         part = payload.get("summary_index")
@@ -323,7 +334,7 @@ class Mapper:
             part = self._summary_parts.get(index, 0)
         return [ReasoningDelta(API, payload, delta, "summary", index, part)] if delta else []
 
-    def _reasoning_text_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _reasoning_text_delta(self, payload: wire.ResponseReasoningTextDeltaEvent) -> list[Event]:
         delta = _text(payload.get("delta"), "delta")
         part = payload.get("content_index")
         if type(part) is not int:
@@ -331,7 +342,7 @@ class Mapper:
         index = self._index(payload)
         return [ReasoningDelta(API, payload, delta, "content", index, part)] if delta else []
 
-    def _arguments_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _arguments_delta(self, payload: ArgumentsDeltaPayload) -> list[Event]:
         index = self._index(payload)
         delta = _text(payload.get("delta"), "delta")
         item_id = _str_or_none(payload.get("item_id"))
@@ -350,19 +361,19 @@ class Mapper:
                 call = self._calls.get(known_index)
         return call
 
-    def _hosted_status(self, payload: dict[str, Any]) -> list[Event]:
+    def _hosted_status(self, payload: wire.ResponseStreamEvent) -> list[Event]:
         name, status = HOSTED_STATUS_EVENTS[payload["type"]]
         item_id = _str_or_none(payload.get("item_id")) or ""
         return [HostedToolCall(API, payload, item_id, name, status, self._index(payload))]
 
-    def _pass_through(self, payload: dict[str, Any]) -> list[Event]:
+    def _pass_through(self, payload: wire.ResponseStreamEvent) -> list[Event]:
         if self._native_only:
             return [NativeOnly(API, payload, payload["type"])]
         return []
 
     # ------------------------------------------------------------------ output items
 
-    def _item_added(self, payload: dict[str, Any]) -> list[Event]:
+    def _item_added(self, payload: wire.ResponseOutputItemAddedEvent) -> list[Event]:
         item = _object(payload.get("item"), "item")
         item_id = _str_or_none(item.get("id"))
         index = payload.get("output_index")
@@ -394,7 +405,7 @@ class Mapper:
             return self._tool_item_added(payload, item, index)
         return self._pass_through(payload)
 
-    def _item_done(self, payload: dict[str, Any]) -> list[Event]:
+    def _item_done(self, payload: wire.ResponseOutputItemDoneEvent) -> list[Event]:
         item = _object(payload.get("item"), "item")
         index = payload.get("output_index")
         if type(index) is not int:
@@ -412,7 +423,7 @@ class Mapper:
         return builder(payload, item, index)
 
     def _message_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         content: list[ContentPart] = []
         for part in _dicts(item.get("content")):
@@ -439,7 +450,7 @@ class Mapper:
         return [ItemDone(API, payload, message, index)]
 
     def _reasoning_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         reasoning = Reasoning(
             summary=[
@@ -458,7 +469,7 @@ class Mapper:
         return [ItemDone(API, payload, reasoning, index)]
 
     def _function_call_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         item_id = _str_or_none(item.get("id"))
         pending = self._finish_call(index, item_id)
@@ -480,7 +491,7 @@ class Mapper:
         return [ToolCallDone(API, payload, call, index), ItemDone(API, payload, call, index)]
 
     def _custom_tool_call_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         item_id = _str_or_none(item.get("id"))
         pending = self._finish_call(index, item_id)
@@ -511,7 +522,7 @@ class Mapper:
         return call
 
     def _hosted_tool_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         item_type = item["type"]
         name = HOSTED_TOOL_NAMES[item_type]
@@ -534,7 +545,7 @@ class Mapper:
         ]
 
     def _tool_item_added(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemAddedEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         # Shell, local shell, apply_patch, tool search, program: announced like a hosted tool.
         tool = tool_item(item)
@@ -542,7 +553,7 @@ class Mapper:
         return [HostedToolCall(API, payload, tool.id, tool.name, status, index)]
 
     def _tool_item_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         tool = tool_item(item)
         if waits_for_caller(item):
@@ -553,7 +564,7 @@ class Mapper:
         ]
 
     def _tool_output_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         # Tool results only appear in output when a stored conversation is replayed.
         output = item.get("output")
@@ -565,7 +576,7 @@ class Mapper:
         return [ItemDone(API, payload, result, index)]
 
     def _other_item_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         # computer_call, mcp_approval_request and item types newer than the schema have no common
         # item of their own; kept whole (``native``) they still go back to this API unchanged.
@@ -584,7 +595,7 @@ class Mapper:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def _created(self, payload: dict[str, Any]) -> list[Event]:
+    def _created(self, payload: wire.ResponseCreatedEvent) -> list[Event]:
         response = _dict_or_empty(payload.get("response"))
         return [
             Created(
@@ -595,7 +606,7 @@ class Mapper:
             )
         ]
 
-    def _response_completed(self, payload: dict[str, Any]) -> list[Event]:
+    def _response_completed(self, payload: wire.ResponseCompletedEvent) -> list[Event]:
         self._completed = True
         response = _dict_or_empty(payload.get("response"))
         return [
@@ -611,7 +622,7 @@ class Mapper:
             )
         ]
 
-    def _response_incomplete(self, payload: dict[str, Any]) -> list[Event]:
+    def _response_incomplete(self, payload: wire.ResponseIncompleteEvent) -> list[Event]:
         self._completed = True
         response = _dict_or_empty(payload.get("response"))
         reason = _str_or_none(_dict_or_empty(response.get("incomplete_details")).get("reason"))
@@ -628,14 +639,14 @@ class Mapper:
             )
         ]
 
-    def _response_failed(self, payload: dict[str, Any]) -> list[Event]:
+    def _response_failed(self, payload: wire.ResponseFailedEvent) -> list[Event]:
         response = _dict_or_empty(payload.get("response"))
         error = response.get("error")
         if not isinstance(error, dict):
             error = {"message": "the response failed and the API gave no reason", "code": None}
         raise error_from_body(None, error)
 
-    def _error(self, payload: dict[str, Any]) -> list[Event]:
+    def _error(self, payload: wire.ResponseErrorEvent) -> list[Event]:
         raise error_from_body(None, payload)
 
     def _stop_reason(self, response: dict[str, Any]) -> StopReason:
