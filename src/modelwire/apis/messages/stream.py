@@ -22,7 +22,7 @@ malformed: a typed decode error with the partial Response.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ...common.arguments import parse_tool_arguments
 from ...common.errors import StreamInterruptedError
@@ -42,48 +42,26 @@ from ...common.events import (
     UsageUpdate,
 )
 from ...common.items import HostedToolCallItem, Message, Reasoning, TextPart, ToolCall
-from ...common.response import StopReason
 from ...common.text import TextBuffer
-from ...common.usage import Usage
 from ...wire.json import dumps
-from .beta_blocks import BETA_ITEM_BLOCKS, BETA_OPAQUE_BLOCKS, BETA_RESULT_BLOCKS
+from ..fields import str_or_empty as _str
+from ..fields import text_field as _text
+from .beta_blocks import BETA_ITEM_BLOCKS, BETA_OPAQUE_BLOCKS
+from .body import (
+    API,
+    FINAL_SCHEMA,
+    HOSTED_CALL_BLOCKS,
+    HOSTED_RESULT_BLOCKS,
+    STOP_REASONS,
+    usage_from_wire,
+)
 from .errors import error_from_body
 
 if TYPE_CHECKING:
     # The wire JSON as TypedDicts, for the type checker only (never loaded at run time).
     from ...native.messages import wire
 
-API: Final = "messages"
-FINAL_SCHEMA: Final = "Message"
-USAGE_SCHEMA: Final = "Usage"
-
 Payload: TypeAlias = dict[str, Any]
-
-#: Wire stop reasons -> common ones; anything else is "other".
-STOP_REASONS: dict[str, StopReason] = {
-    "end_turn": "end_turn",
-    "stop_sequence": "end_turn",
-    "max_tokens": "max_tokens",
-    "model_context_window_exceeded": "max_tokens",
-    "tool_use": "tool_use",
-    "pause_turn": "pause",
-    "refusal": "refusal",
-}
-
-#: Blocks in which the API calls a tool it runs itself; the result follows in its own block.
-HOSTED_CALL_BLOCKS = ("server_tool_use", "mcp_tool_use")
-
-#: Blocks holding a hosted tool's result (``tool_use_id`` names the call), complete at start.
-HOSTED_RESULT_BLOCKS = (
-    "web_search_tool_result",
-    "web_fetch_tool_result",
-    "code_execution_tool_result",
-    "bash_code_execution_tool_result",
-    "text_editor_code_execution_tool_result",
-    "tool_search_tool_result",
-    "mcp_tool_result",
-    *BETA_RESULT_BLOCKS,
-)
 
 #: Known blocks with no common meaning: kept in the final message, no item.
 OPAQUE_BLOCKS = ("container_upload", *BETA_OPAQUE_BLOCKS)
@@ -98,30 +76,6 @@ _DELTA_TYPE_BY_FIELD = (
     ("signature", "signature_delta"),
     ("citation", "citations_delta"),
 )
-
-
-def malformed(field: str, value: object, expected: str = "a string") -> ValueError:
-    """The error for a field of the wrong JSON type; the decoder reports it as a typed
-    StreamDecodeError naming the event and the byte offset."""
-    return ValueError(f"{field} is {type(value).__name__}, not {expected}")
-
-
-def _text(value: object, field: str) -> str:
-    """A text field: the string, or "" when absent or null; any other type is malformed."""
-    if type(value) is str:
-        return value
-    if value is None:
-        return ""
-    raise malformed(field, value)
-
-
-def _str(value: object) -> str:
-    """An id or a name: the string, or "" when absent or of another type."""
-    return value if type(value) is str else ""
-
-
-def _count(value: object) -> int | None:
-    return value if type(value) is int else None
 
 
 class _OpenBlock:
@@ -141,25 +95,6 @@ class _OpenBlock:
 _EventHandler: TypeAlias = Callable[[Any], list[Event]]
 _BlockHandler: TypeAlias = Callable[[Any, int, _OpenBlock], list[Event]]
 _DeltaHandler: TypeAlias = Callable[[Any, int, Payload, _OpenBlock], list[Event]]
-
-
-def usage_from_wire(wire: Payload) -> Usage:
-    """Messages usage -> Usage. The API counts cache reads and writes apart from
-    ``input_tokens``; the common ``input_tokens`` is every prompt token, so all three are added."""
-    uncached = wire.get("input_tokens")
-    written = wire.get("cache_creation_input_tokens")
-    read = wire.get("cache_read_input_tokens")
-    counts = [n for n in (uncached, written, read) if type(n) is int]
-    details = wire.get("output_tokens_details")
-    return Usage(
-        input_tokens=sum(counts) if counts else None,
-        output_tokens=_count(wire.get("output_tokens")),
-        cached_input_tokens=_count(read),
-        reasoning_tokens=_count(details.get("thinking_tokens")) if type(details) is dict else None,
-        raw=wire,
-        api=API,
-        schema=USAGE_SCHEMA,
-    )
 
 
 def parse_tool_input(raw: str, started_with: object) -> tuple[dict[str, Any], str, str | None]:

@@ -42,7 +42,6 @@ from ...common.events import (
 from ...common.items import (
     ContentPart,
     HostedToolCallItem,
-    ImagePart,
     Item,
     Message,
     Reasoning,
@@ -53,7 +52,16 @@ from ...common.items import (
 )
 from ...common.response import StopReason
 from ...common.text import TextBuffer
-from ...common.usage import Usage
+from ..fields import dict_or_empty as _dict_or_empty
+from ..fields import dicts as _dicts
+from ..fields import malformed
+from ..fields import str_or_none as _str_or_none
+from ..fields import text_field as _text
+from .body import API, FINAL_SCHEMA, HOSTED_TOOL_NAMES, STOP_BY_INCOMPLETE_REASON
+from .body import CALLER_RUN_ITEMS as _CALLER_RUN_ITEMS
+from .body import ITEM_API as _ITEM_API
+from .body import input_content as _input_content
+from .body import usage_from_wire as _usage
 from .errors import error_from_body
 from .tool_items import HOSTED_TOOL_IO, TOOL_ITEM_NAMES, tool_item, waits_for_caller
 
@@ -65,24 +73,9 @@ if TYPE_CHECKING:
         wire.ResponseFunctionCallArgumentsDeltaEvent | wire.ResponseCustomToolCallInputDeltaEvent
     )
 
-API: Final = "responses"
-_ITEM_API: Final[Literal["responses"]] = "responses"
-FINAL_SCHEMA: Final = "Response"
-USAGE_SCHEMA: Final = "ResponseUsage"
-
 #: A handler takes the wire event as its own TypedDict view (hence ``Any`` in the table).
 Handler = Callable[[Any], list[Event]]
 ItemBuilder = Callable[[Any, dict[str, Any], int], list[Event]]
-
-# Output item type of a tool the API runs itself -> the tool's common name.
-HOSTED_TOOL_NAMES: Final[dict[str, str]] = {
-    "web_search_call": "web_search",
-    "file_search_call": "file_search",
-    "code_interpreter_call": "code_interpreter",
-    "mcp_call": "mcp",
-    "mcp_list_tools": "mcp_list_tools",
-    "image_generation_call": "image_generation",
-}
 
 # The status events each hosted tool streams: ``response.<item type>.<status>``.
 _HOSTED_TOOL_STATUSES: Final[dict[str, tuple[str, ...]]] = {
@@ -139,51 +132,12 @@ PASS_THROUGH_EVENTS: Final = frozenset(
     )
 )
 
-# Output items that wait for the caller to act (run a function, answer a computer action,
-# approve an MCP call): the turn stopped for tool use.
-_CALLER_RUN_ITEMS: Final = frozenset(
-    ("function_call", "custom_tool_call", "computer_call", "mcp_approval_request")
-)
-
-_STOP_BY_INCOMPLETE_REASON: Final[dict[str, StopReason]] = {
-    "max_output_tokens": "max_tokens",
-    "content_filter": "content_filter",
-}
-
-
-def malformed(field: str, value: object, expected: str = "a string") -> ValueError:
-    """The error for a field of the wrong JSON type; the decoder reports it as a typed
-    StreamDecodeError naming the event and the byte offset."""
-    return ValueError(f"{field} is {type(value).__name__}, not {expected}")
-
-
-def _text(value: object, field: str) -> str:
-    """A text field: the string, or "" when absent or null; any other type is malformed."""
-    if type(value) is str:
-        return value
-    if value is None:
-        return ""
-    raise malformed(field, value)
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if type(value) is str else None
-
 
 def _object(value: object, field: str) -> dict[str, Any]:
     """A nested object the event exists to carry (``item``): anything else is malformed."""
     if type(value) is not dict:
         raise malformed(field, value, "an object")
     return value
-
-
-def _dict_or_empty(value: object) -> dict[str, Any]:
-    return value if type(value) is dict else {}
-
-
-def _dicts(value: object) -> list[dict[str, Any]]:
-    """The objects of a list field (parts, summaries, output); other entries are skipped."""
-    return [entry for entry in value if type(entry) is dict] if type(value) is list else []
 
 
 class _PendingCall:
@@ -632,7 +586,7 @@ class Mapper:
                 payload,
                 _str_or_none(response.get("id")),
                 _usage(response.get("usage")),
-                _STOP_BY_INCOMPLETE_REASON.get(reason, "other") if reason else "other",
+                STOP_BY_INCOMPLETE_REASON.get(reason, "other") if reason else "other",
                 reason or _str_or_none(response.get("status")),
                 final=response,
                 final_schema=FINAL_SCHEMA,
@@ -668,43 +622,3 @@ class Mapper:
         if refusal and not text:
             return "refusal"
         return "end_turn"
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def _usage(raw: object) -> Usage:
-    if not isinstance(raw, dict):
-        return Usage(api=API)
-    input_details = _dict_or_empty(raw.get("input_tokens_details"))
-    output_details = _dict_or_empty(raw.get("output_tokens_details"))
-    return Usage(
-        input_tokens=_count(raw.get("input_tokens")),
-        output_tokens=_count(raw.get("output_tokens")),
-        cached_input_tokens=_count(input_details.get("cached_tokens")),
-        reasoning_tokens=_count(output_details.get("reasoning_tokens")),
-        raw=raw,
-        api=API,
-        schema=USAGE_SCHEMA,
-    )
-
-
-def _count(value: object) -> int | None:
-    return value if type(value) is int else None
-
-
-def _input_content(parts: object) -> list[ContentPart]:
-    content: list[ContentPart] = []
-    for part in _dicts(parts):
-        part_type = part.get("type")
-        if part_type == "input_text":
-            content.append(TextPart(_text(part.get("text"), "an input_text part's text")))
-        elif part_type == "input_image":
-            detail = part.get("detail")
-            content.append(
-                ImagePart(
-                    url=_str_or_none(part.get("image_url")),
-                    detail=detail if detail in ("auto", "low", "high") else None,
-                )
-            )
-    return content
