@@ -51,6 +51,23 @@ DATAMODEL_CODEGEN_OPTIONS = (
     "--formatters", "ruff-format",
 )  # fmt: skip
 
+# The same schema as TypedDicts (``wire.py``): the mappers' view of the JSON they read, for the
+# type checker only. The pydantic-only options (field constraints, Annotated) do not apply, and the
+# descriptions stay with the models.
+_PYDANTIC_ONLY = frozenset(
+    (
+        "--use-annotated",
+        "--field-constraints",
+        "--use-schema-description",
+        "--use-field-description",
+    )
+)
+TYPED_DICT_OPTIONS = tuple(
+    "typing.TypedDict" if option == "pydantic_v2.BaseModel" else option
+    for option in DATAMODEL_CODEGEN_OPTIONS
+    if option not in _PYDANTIC_ONLY
+)
+
 
 #: The schema extension that makes a union tagged (see schemas/CONVENTIONS.md, rule 3).
 UNION = "x-modelwire-union"
@@ -127,18 +144,40 @@ def header(spec: ApiSpec) -> str:
     )
 
 
-def run_datamodel_codegen(spec: ApiSpec, target: Path) -> None:
+def run_datamodel_codegen(
+    spec: ApiSpec,
+    target: Path,
+    options: tuple[str, ...] = DATAMODEL_CODEGEN_OPTIONS,
+    note: str = "",
+) -> None:
     command = [
         sys.executable, "-m", "datamodel_code_generator",
         "--input", str(spec.source),
         "--output", str(target),
-        "--custom-file-header", header(spec),
-        *DATAMODEL_CODEGEN_OPTIONS,
+        "--custom-file-header", header(spec) + note,
+        *options,
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SchemaError(f"datamodel-codegen failed on {spec.source.name}:\n{result.stderr}")
+
+
+def write_models(spec: ApiSpec, target: Path) -> None:
+    """The pydantic v2 models, with the tagged unions of the schema."""
+    run_datamodel_codegen(spec, target)
     target.write_text(tag_unions(spec, target.read_text("utf-8")), "utf-8", newline="\n")
+
+
+#: What ``wire.py`` is, said in its header: the rule that keeps it off the hot path.
+WIRE_NOTE = (
+    "\n# TypedDict views of the wire JSON for the type checker: import only under TYPE_CHECKING"
+    "\n# (a payload is never validated against them; the mappers check every value they read)."
+)
+
+
+def write_wire_views(spec: ApiSpec, target: Path) -> None:
+    """The TypedDicts of the same schema: optional keys are ``NotRequired``."""
+    run_datamodel_codegen(spec, target, TYPED_DICT_OPTIONS, WIRE_NOTE)
 
 
 def _alias_pattern(name: str) -> re.Pattern[str]:
@@ -237,8 +276,10 @@ def generate(schemas_dir: Path, out_dir: Path) -> list[Path]:
     for spec in specs:
         package = native / spec.api
         package.mkdir(parents=True, exist_ok=True)
-        run_datamodel_codegen(spec, package / "models.py")
+        write_models(spec, package / "models.py")
         written.append(package / "models.py")
+        write_wire_views(spec, package / "wire.py")
+        written.append(package / "wire.py")
         write(package / "events.py", render("events.py.jinja2", spec=spec, header=header(spec)))
         write(package / "__init__.py", render("api_init.py.jinja2", spec=spec, header=header(spec)))
     write(native / "__init__.py", render("native_init.py.jinja2", specs=specs))

@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, cast
 
 from .common.errors import ConfigurationError, ModelwireError
+from .common.event_stream import AsyncEventStream, EventStream
 from .common.events import Event
 from .common.items import Item, Message, ToolCall, ToolResult
 from .common.output import OutputSpec, output_spec
@@ -268,40 +268,19 @@ class _RunDriver(Generic[ParsedT]):
             raise ModelwireError("the run has not finished: iterate the stream to its end first")
         return self._result
 
+    def _outcome(self) -> RunResult[ParsedT]:
+        return self.result
 
-class RunStream(_RunDriver[ParsedT]):
-    """A running tool loop: iterate for every turn's events; ``result`` at the end. Tool calls
-    of one turn run one after another, in the order the model made them."""
+
+class RunStream(_RunDriver[ParsedT], EventStream[RunEvent, RunResult[ParsedT]]):
+    """A running tool loop: iterate for every turn's events; ``result`` at the end (also what
+    ``until_done()`` returns). Tool calls of one turn run one after another, in the order the
+    model made them."""
 
     def __init__(self, client: Client, loop: ToolLoop[ParsedT]) -> None:
         self._client = client
         self._loop = loop
         self._events = self._drive()
-
-    def __iter__(self) -> Iterator[RunEvent]:
-        return self
-
-    def __next__(self) -> RunEvent:
-        return next(self._events)
-
-    def __enter__(self) -> RunStream[ParsedT]:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._events.close()
-
-    def until_done(self) -> RunResult[ParsedT]:
-        for _ in self:
-            pass
-        return self.result
 
     def _drive(self) -> Generator[RunEvent, None, None]:
         loop = self._loop
@@ -334,7 +313,7 @@ class RunStream(_RunDriver[ParsedT]):
         return ToolExecuted(call, function.answered(call, value))
 
 
-class AsyncRunStream(_RunDriver[ParsedT]):
+class AsyncRunStream(_RunDriver[ParsedT], AsyncEventStream[RunEvent, RunResult[ParsedT]]):
     """The async twin of :class:`RunStream`: the tool calls of one turn run concurrently (async
     functions awaited, sync ones in worker threads); their events come in the model's order."""
 
@@ -342,31 +321,6 @@ class AsyncRunStream(_RunDriver[ParsedT]):
         self._client = client
         self._loop = loop
         self._events = self._drive()
-
-    def __aiter__(self) -> AsyncIterator[RunEvent]:
-        return self
-
-    async def __anext__(self) -> RunEvent:
-        return await self._events.__anext__()
-
-    async def __aenter__(self) -> AsyncRunStream[ParsedT]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self._events.aclose()
-
-    async def until_done(self) -> RunResult[ParsedT]:
-        async for _ in self:
-            pass
-        return self.result
 
     async def _drive(self) -> AsyncGenerator[RunEvent, None]:
         loop = self._loop

@@ -22,8 +22,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from types import TracebackType
-from typing import Any, Generic, Literal, TypedDict, TypeVar, Unpack, cast, overload
+from typing import Any, Generic, Literal, Self, TypedDict, TypeVar, Unpack, cast, overload
 
 import httpx2
 
@@ -34,6 +33,7 @@ from .apis.base import OutgoingRequest
 from .auth.base import Auth
 from .bodies import decode_token_count
 from .common.errors import ConfigurationError
+from .common.event_stream import AsyncEventStream, EventStream
 from .common.events import Event
 from .common.output import OutputSpec, output_spec
 from .common.prompt import Prompt, PromptArgs
@@ -353,6 +353,9 @@ class _Driver(Generic[_Http, ParsedT]):
             response.parsed = self._parsed[0]
         return response
 
+    def _outcome(self) -> Response[ParsedT]:
+        return self.response
+
     def _parse_output(self) -> None:
         """Validate the finished answer as the output type, for ``response.parsed``
         (OutputValidationError when it does not validate)."""
@@ -370,8 +373,9 @@ class _Driver(Generic[_Http, ParsedT]):
         return request
 
 
-class Stream(_Driver[httpx2.Client, ParsedT]):
-    """A live response stream: iterate for events; ``response`` is the collected Response.
+class Stream(_Driver[httpx2.Client, ParsedT], EventStream[Event, Response[ParsedT]]):
+    """A live response stream: iterate for events; ``response`` is the collected Response
+    (``until_done()`` reads to the end and returns it).
 
     Leaving the ``with`` block or calling ``close()`` closes the HTTP connection at once. This is
     the sync driver of the call flow: it performs the flow's I/O and nothing else.
@@ -383,32 +387,6 @@ class Stream(_Driver[httpx2.Client, ParsedT]):
         super().__init__(flow, http, output)
         self._chunks: Iterator[bytes] | None = None
         self._events = self._drive(Steps(flow.run()))
-
-    def __iter__(self) -> Iterator[Event]:
-        return self
-
-    def __next__(self) -> Event:
-        return next(self._events)
-
-    def __enter__(self) -> Stream[ParsedT]:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._events.close()
-
-    def until_done(self) -> Response[ParsedT]:
-        """Consume the rest of the stream and return the Response."""
-        for _ in self:
-            pass
-        return self.response
 
     def _drive(self, steps: Steps) -> Generator[Event, None, None]:
         try:
@@ -454,7 +432,7 @@ class Stream(_Driver[httpx2.Client, ParsedT]):
             response.close()
 
 
-class AsyncStream(_Driver[httpx2.AsyncClient, ParsedT]):
+class AsyncStream(_Driver[httpx2.AsyncClient, ParsedT], AsyncEventStream[Event, Response[ParsedT]]):
     """The async twin of :class:`Stream`: ``async for event in stream``; cancelling the task or
     leaving ``async with`` closes the connection at once. It performs the call flow's I/O with
     asyncio, blocking work (a refresh) in a worker thread."""
@@ -465,31 +443,6 @@ class AsyncStream(_Driver[httpx2.AsyncClient, ParsedT]):
         super().__init__(flow, http, output)
         self._chunks: AsyncIterator[bytes] | None = None
         self._events = self._drive(Steps(flow.run()))
-
-    def __aiter__(self) -> AsyncIterator[Event]:
-        return self
-
-    async def __anext__(self) -> Event:
-        return await self._events.__anext__()
-
-    async def __aenter__(self) -> AsyncStream[ParsedT]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self._events.aclose()
-
-    async def until_done(self) -> Response[ParsedT]:
-        async for _ in self:
-            pass
-        return self.response
 
     async def _drive(self, steps: Steps) -> AsyncGenerator[Event, None]:
         try:
@@ -580,8 +533,48 @@ def _clip_read_timeout(response: httpx2.Response, seconds: float) -> None:
     response.request.extensions["timeout"] = timeouts
 
 
-class _ClientBase:
-    _core: _Core
+class _ClientBase(Generic[_Http]):
+    """What both clients share: construction over one :class:`_Core`, ``from_env``,
+    ``with_options`` and the read-only view of the configuration."""
+
+    #: The HTTP client a client makes for itself when none is given.
+    _http_type: type[_Http]
+
+    def __init__(
+        self,
+        provider: ProviderName = "openai",
+        api: ApiName | None = None,
+        *,
+        http_client: _Http | None = None,
+        **options: Unpack[ClientOptions],
+    ) -> None:
+        self._core = _Core(type(self).__name__, provider, api, options)
+        self._owns_http = http_client is None
+        self._owns_auth = True
+        self._http: _Http = http_client or self._http_type(timeout=self._core.timeouts.httpx())
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Self:
+        """A client for whatever the environment or the credential store provides."""
+        return cls(kwargs.pop("provider", None) or _from_env_provider(), **kwargs)
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeouts | float | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A client with these options changed that shares this one's connection pool and
+        auth; ``default_headers`` are added to this client's. Closing it closes nothing: the
+        pool and the auth belong to this client."""
+        derived = copy.copy(self)
+        derived._core = self._core.with_options(
+            timeout=timeout, max_retries=max_retries, default_headers=default_headers
+        )
+        derived._owns_http = False
+        derived._owns_auth = False
+        return derived
 
     @property
     def api(self) -> str:
@@ -637,26 +630,10 @@ def _from_env_provider() -> str:
     return found[0]
 
 
-class Client(_ClientBase):
+class Client(_ClientBase[httpx2.Client]):
     """A synchronous client for one provider and wire API (the provider's native API by default)."""
 
-    def __init__(
-        self,
-        provider: ProviderName = "openai",
-        api: ApiName | None = None,
-        *,
-        http_client: httpx2.Client | None = None,
-        **options: Unpack[ClientOptions],
-    ) -> None:
-        self._core = _Core(type(self).__name__, provider, api, options)
-        self._owns_http = http_client is None
-        self._owns_auth = True
-        self._http = http_client or httpx2.Client(timeout=self._core.timeouts.httpx())
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> Client:
-        """A client for whatever the environment or the credential store provides."""
-        return cls(kwargs.pop("provider", None) or _from_env_provider(), **kwargs)
+    _http_type = httpx2.Client
 
     @overload
     def stream(self, *, output_type: type[_T], **call: Unpack[CallArgs]) -> Stream[_T]: ...
@@ -705,24 +682,6 @@ class Client(_ClientBase):
             running.until_done()
         count: int = flow.result
         return count
-
-    def with_options(
-        self,
-        *,
-        timeout: Timeouts | float | None = None,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> Client:
-        """A client with these options changed that shares this one's connection pool and
-        auth; ``default_headers`` are added to this client's. Closing it closes nothing: the
-        pool and the auth belong to this client."""
-        derived = copy.copy(self)
-        derived._core = self._core.with_options(
-            timeout=timeout, max_retries=max_retries, default_headers=default_headers
-        )
-        derived._owns_http = False
-        derived._owns_auth = False
-        return derived
 
     @overload
     def run(
@@ -780,25 +739,10 @@ class Client(_ClientBase):
         self.close()
 
 
-class AsyncClient(_ClientBase):
+class AsyncClient(_ClientBase[httpx2.AsyncClient]):
     """The async twin of :class:`Client` (same arguments)."""
 
-    def __init__(
-        self,
-        provider: ProviderName = "openai",
-        api: ApiName | None = None,
-        *,
-        http_client: httpx2.AsyncClient | None = None,
-        **options: Unpack[ClientOptions],
-    ) -> None:
-        self._core = _Core(type(self).__name__, provider, api, options)
-        self._owns_http = http_client is None
-        self._owns_auth = True
-        self._http = http_client or httpx2.AsyncClient(timeout=self._core.timeouts.httpx())
-
-    @classmethod
-    def from_env(cls, **kwargs: Any) -> AsyncClient:
-        return cls(kwargs.pop("provider", None) or _from_env_provider(), **kwargs)
+    _http_type = httpx2.AsyncClient
 
     @overload
     def stream(self, *, output_type: type[_T], **call: Unpack[CallArgs]) -> AsyncStream[_T]: ...
@@ -843,23 +787,6 @@ class AsyncClient(_ClientBase):
             await running.until_done()
         count: int = flow.result
         return count
-
-    def with_options(
-        self,
-        *,
-        timeout: Timeouts | float | None = None,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-    ) -> AsyncClient:
-        """A client with these options changed, sharing this one's connection pool and auth
-        (see :meth:`Client.with_options`)."""
-        derived = copy.copy(self)
-        derived._core = self._core.with_options(
-            timeout=timeout, max_retries=max_retries, default_headers=default_headers
-        )
-        derived._owns_http = False
-        derived._owns_auth = False
-        return derived
 
     @overload
     async def run(

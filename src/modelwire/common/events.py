@@ -7,7 +7,8 @@ and caches it, so the typed provider event is always one attribute away.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .items import Item, ToolCall
 from .native import validate_event
@@ -29,10 +30,12 @@ class Event:
     __slots__ = ("_native", "api", "raw")
 
     api: str
-    raw: dict[str, Any]
+    #: The wire payload. A Mapping to the type checker, so the mappers' TypedDict views of the
+    #: wire JSON (modelwire.native.<api>.wire) pass as they are; every decoder hands a dict.
+    raw: Mapping[str, Any]
     _native: BaseModel | dict[str, Any]
 
-    def __init__(self, api: str, raw: dict[str, Any]) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any]) -> None:
         self.api = api
         self.raw = raw
 
@@ -48,7 +51,8 @@ class Event:
         try:
             result: BaseModel | dict[str, Any] = self._native
         except AttributeError:  # first access
-            result = self._native = validate_event(self.api, self.wire_type, self.raw)
+            payload = cast("dict[str, Any]", self.raw)
+            result = self._native = validate_event(self.api, self.wire_type, payload)
         return result
 
     def fields(self) -> dict[str, Any]:
@@ -78,7 +82,7 @@ class Created(Event):
     __slots__ = ("model", "response_id")
 
     def __init__(
-        self, api: str, raw: dict[str, Any], response_id: str | None, model: str | None
+        self, api: str, raw: Mapping[str, Any], response_id: str | None, model: str | None
     ) -> None:
         self.api = api
         self.raw = raw
@@ -91,7 +95,7 @@ class TextDelta(Event):
 
     __slots__ = ("index", "text")
 
-    def __init__(self, api: str, raw: dict[str, Any], text: str, index: int) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any], text: str, index: int) -> None:
         self.api = api
         self.raw = raw
         self.text = text
@@ -103,7 +107,7 @@ class RefusalDelta(Event):
 
     __slots__ = ("index", "text")
 
-    def __init__(self, api: str, raw: dict[str, Any], text: str, index: int) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any], text: str, index: int) -> None:
         self.api = api
         self.raw = raw
         self.text = text
@@ -120,7 +124,7 @@ class ReasoningDelta(Event):
     def __init__(
         self,
         api: str,
-        raw: dict[str, Any],
+        raw: Mapping[str, Any],
         text: str,
         reasoning_kind: Literal["summary", "content"],
         index: int,
@@ -139,7 +143,7 @@ class ReasoningPartAdded(Event):
 
     __slots__ = ("index", "part")
 
-    def __init__(self, api: str, raw: dict[str, Any], index: int, part: int) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any], index: int, part: int) -> None:
         self.api = api
         self.raw = raw
         self.index = index
@@ -154,7 +158,7 @@ class ToolCallStarted(Event):
     def __init__(
         self,
         api: str,
-        raw: dict[str, Any],
+        raw: Mapping[str, Any],
         id: str,
         name: str,
         index: int,
@@ -173,7 +177,7 @@ class ToolCallArgumentsDelta(Event):
 
     __slots__ = ("delta", "id", "index")
 
-    def __init__(self, api: str, raw: dict[str, Any], id: str, delta: str, index: int) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any], id: str, delta: str, index: int) -> None:
         self.api = api
         self.raw = raw
         self.id = id
@@ -186,7 +190,7 @@ class ToolCallDone(Event):
 
     __slots__ = ("call", "index")
 
-    def __init__(self, api: str, raw: dict[str, Any], call: ToolCall, index: int) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any], call: ToolCall, index: int) -> None:
         self.api = api
         self.raw = raw
         self.call = call
@@ -212,7 +216,7 @@ class HostedToolCall(Event):
     __slots__ = ("id", "index", "name", "status")
 
     def __init__(
-        self, api: str, raw: dict[str, Any], id: str, name: str, status: str, index: int
+        self, api: str, raw: Mapping[str, Any], id: str, name: str, status: str, index: int
     ) -> None:
         self.api = api
         self.raw = raw
@@ -227,7 +231,7 @@ class ItemDone(Event):
 
     __slots__ = ("index", "item")
 
-    def __init__(self, api: str, raw: dict[str, Any], item: Item, index: int) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any], item: Item, index: int) -> None:
         self.api = api
         self.raw = raw
         self.item = item
@@ -249,7 +253,7 @@ class RateLimits(Event):
     def __init__(
         self,
         api: str,
-        raw: dict[str, Any],
+        raw: Mapping[str, Any],
         *,
         limit_requests: int | None = None,
         remaining_requests: int | None = None,
@@ -269,7 +273,7 @@ class RateLimits(Event):
 
     @property
     def native(self) -> dict[str, Any]:
-        return self.raw
+        return cast("dict[str, Any]", self.raw)  # a dict: see Event.raw
 
 
 class Completed(Event):
@@ -287,7 +291,7 @@ class Completed(Event):
     def __init__(
         self,
         api: str,
-        raw: dict[str, Any],
+        raw: Mapping[str, Any],
         response_id: str | None,
         usage: Usage,
         stop_reason: StopReason,
@@ -312,7 +316,7 @@ class UsageUpdate(Event):
 
     __slots__ = ("usage",)
 
-    def __init__(self, api: str, raw: dict[str, Any], usage: Usage) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any], usage: Usage) -> None:
         self.api = api
         self.raw = raw
         self.usage = usage
@@ -325,7 +329,7 @@ class NativeOnly(Event):
 
     __slots__ = ("type",)
 
-    def __init__(self, api: str, raw: dict[str, Any], type: str) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any], type: str) -> None:
         self.api = api
         self.raw = raw
         self.type = type
@@ -336,11 +340,11 @@ class Unknown(Event):
 
     __slots__ = ("type",)
 
-    def __init__(self, api: str, raw: dict[str, Any], type: str) -> None:
+    def __init__(self, api: str, raw: Mapping[str, Any], type: str) -> None:
         self.api = api
         self.raw = raw
         self.type = type
 
     @property
     def native(self) -> dict[str, Any]:
-        return self.raw
+        return cast("dict[str, Any]", self.raw)  # a dict: see Event.raw

@@ -65,24 +65,11 @@ from ...common.response import StopReason
 from ...common.text import TextBuffer
 from ...common.usage import Usage
 from ...wire.json import dumps
+from ..fields import malformed
+from .body import FINAL_SCHEMA, STOP_REASONS, USAGE_SCHEMA
 from .errors import error_from_body
 
 CHUNK = "chat.completion.chunk"
-#: Schema names in schemas/chat.yaml.
-FINAL_SCHEMA = "ChatCompletion"
-USAGE_SCHEMA = "CompletionUsage"
-
-#: finish_reason -> the common stop reason; anything else is "other". ``error`` is what
-#: OpenRouter reports when generation failed upstream.
-STOP_REASONS: dict[str, StopReason] = {
-    "stop": "end_turn",
-    "length": "max_tokens",
-    "tool_calls": "tool_use",
-    "function_call": "tool_use",
-    "content_filter": "content_filter",
-    "error": "error",
-}
-
 #: Wire key of the legacy ``function_call`` delta in the table of calls by wire index.
 _LEGACY_FUNCTION_CALL = -1
 
@@ -93,12 +80,6 @@ _REASONING_FIELDS = ("reasoning_content", "reasoning", "reasoning_details", "thi
 
 #: OpenRouter ``reasoning_details`` entry type -> the field holding its streamed text.
 _DETAIL_TEXT_FIELDS = {"reasoning.text": "text", "reasoning.summary": "summary"}
-
-
-def malformed(field: str, value: object, expected: str = "a string") -> ValueError:
-    """The error for a field of the wrong JSON type; the decoder reports it as a typed
-    StreamDecodeError naming the event and the byte offset."""
-    return ValueError(f"{field} is {type(value).__name__}, not {expected}")
 
 
 def _text_or_none(value: object, field: str) -> str | None:

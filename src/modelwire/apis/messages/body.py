@@ -23,6 +23,7 @@ from ...common.items import Item, Message, Reasoning, TextPart, ToolCall
 from ...common.response import Response, StopReason
 from ...common.usage import Usage
 from ...wire.json import dumps
+from ..fields import count
 from .beta_blocks import BETA_ITEM_BLOCKS, BETA_RESULT_BLOCKS
 from .errors import error_from_body
 
@@ -253,17 +254,18 @@ def tool_input(value: object) -> tuple[dict[str, Any], str, str | None]:
 
 def usage_from_wire(wire: dict[str, Any]) -> Usage:
     """Messages usage -> Usage. The API counts cache reads and writes apart from
-    ``input_tokens``; the common ``input_tokens`` is every prompt token, so all three are added."""
+    ``input_tokens``; the common ``input_tokens`` is every prompt token, so all three are added.
+    A count of another JSON type is absent."""
     uncached = wire.get("input_tokens")
     written = wire.get("cache_creation_input_tokens")
     read = wire.get("cache_read_input_tokens")
-    counts = [n for n in (uncached, written, read) if isinstance(n, int)]
+    counts = [n for n in (uncached, written, read) if type(n) is int]
     details = wire.get("output_tokens_details")
     return Usage(
         input_tokens=sum(counts) if counts else None,
-        output_tokens=wire.get("output_tokens"),
-        cached_input_tokens=read,
-        reasoning_tokens=details.get("thinking_tokens") if isinstance(details, dict) else None,
+        output_tokens=count(wire.get("output_tokens")),
+        cached_input_tokens=count(read),
+        reasoning_tokens=count(details.get("thinking_tokens")) if type(details) is dict else None,
         raw=wire,
         api=API,
         schema=USAGE_SCHEMA,

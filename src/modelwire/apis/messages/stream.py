@@ -22,7 +22,7 @@ malformed: a typed decode error with the partial Response.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ...common.arguments import parse_tool_arguments
 from ...common.errors import StreamInterruptedError
@@ -42,44 +42,26 @@ from ...common.events import (
     UsageUpdate,
 )
 from ...common.items import HostedToolCallItem, Message, Reasoning, TextPart, ToolCall
-from ...common.response import StopReason
 from ...common.text import TextBuffer
-from ...common.usage import Usage
 from ...wire.json import dumps
-from .beta_blocks import BETA_ITEM_BLOCKS, BETA_OPAQUE_BLOCKS, BETA_RESULT_BLOCKS
+from ..fields import str_or_empty as _str
+from ..fields import text_field as _text
+from .beta_blocks import BETA_ITEM_BLOCKS, BETA_OPAQUE_BLOCKS
+from .body import (
+    API,
+    FINAL_SCHEMA,
+    HOSTED_CALL_BLOCKS,
+    HOSTED_RESULT_BLOCKS,
+    STOP_REASONS,
+    usage_from_wire,
+)
 from .errors import error_from_body
 
-API: Final = "messages"
-FINAL_SCHEMA: Final = "Message"
-USAGE_SCHEMA: Final = "Usage"
+if TYPE_CHECKING:
+    # The wire JSON as TypedDicts, for the type checker only (never loaded at run time).
+    from ...native.messages import wire
 
 Payload: TypeAlias = dict[str, Any]
-
-#: Wire stop reasons -> common ones; anything else is "other".
-STOP_REASONS: dict[str, StopReason] = {
-    "end_turn": "end_turn",
-    "stop_sequence": "end_turn",
-    "max_tokens": "max_tokens",
-    "model_context_window_exceeded": "max_tokens",
-    "tool_use": "tool_use",
-    "pause_turn": "pause",
-    "refusal": "refusal",
-}
-
-#: Blocks in which the API calls a tool it runs itself; the result follows in its own block.
-HOSTED_CALL_BLOCKS = ("server_tool_use", "mcp_tool_use")
-
-#: Blocks holding a hosted tool's result (``tool_use_id`` names the call), complete at start.
-HOSTED_RESULT_BLOCKS = (
-    "web_search_tool_result",
-    "web_fetch_tool_result",
-    "code_execution_tool_result",
-    "bash_code_execution_tool_result",
-    "text_editor_code_execution_tool_result",
-    "tool_search_tool_result",
-    "mcp_tool_result",
-    *BETA_RESULT_BLOCKS,
-)
 
 #: Known blocks with no common meaning: kept in the final message, no item.
 OPAQUE_BLOCKS = ("container_upload", *BETA_OPAQUE_BLOCKS)
@@ -96,30 +78,6 @@ _DELTA_TYPE_BY_FIELD = (
 )
 
 
-def malformed(field: str, value: object, expected: str = "a string") -> ValueError:
-    """The error for a field of the wrong JSON type; the decoder reports it as a typed
-    StreamDecodeError naming the event and the byte offset."""
-    return ValueError(f"{field} is {type(value).__name__}, not {expected}")
-
-
-def _text(value: object, field: str) -> str:
-    """A text field: the string, or "" when absent or null; any other type is malformed."""
-    if type(value) is str:
-        return value
-    if value is None:
-        return ""
-    raise malformed(field, value)
-
-
-def _str(value: object) -> str:
-    """An id or a name: the string, or "" when absent or of another type."""
-    return value if type(value) is str else ""
-
-
-def _count(value: object) -> int | None:
-    return value if type(value) is int else None
-
-
 class _OpenBlock:
     """A content block between its start and its stop: the block as started plus its deltas."""
 
@@ -133,28 +91,10 @@ class _OpenBlock:
         self.signature: str | None = None
 
 
-_EventHandler: TypeAlias = Callable[[Payload], list[Event]]
-_BlockHandler: TypeAlias = Callable[[Payload, int, _OpenBlock], list[Event]]
-_DeltaHandler: TypeAlias = Callable[[Payload, int, Payload, _OpenBlock], list[Event]]
-
-
-def usage_from_wire(wire: Payload) -> Usage:
-    """Messages usage -> Usage. The API counts cache reads and writes apart from
-    ``input_tokens``; the common ``input_tokens`` is every prompt token, so all three are added."""
-    uncached = wire.get("input_tokens")
-    written = wire.get("cache_creation_input_tokens")
-    read = wire.get("cache_read_input_tokens")
-    counts = [n for n in (uncached, written, read) if type(n) is int]
-    details = wire.get("output_tokens_details")
-    return Usage(
-        input_tokens=sum(counts) if counts else None,
-        output_tokens=_count(wire.get("output_tokens")),
-        cached_input_tokens=_count(read),
-        reasoning_tokens=_count(details.get("thinking_tokens")) if type(details) is dict else None,
-        raw=wire,
-        api=API,
-        schema=USAGE_SCHEMA,
-    )
+# Each handler takes its wire event as that event's TypedDict view (hence ``Any`` in the tables).
+_EventHandler: TypeAlias = Callable[[Any], list[Event]]
+_BlockHandler: TypeAlias = Callable[[Any, int, _OpenBlock], list[Event]]
+_DeltaHandler: TypeAlias = Callable[[Any, int, Payload, _OpenBlock], list[Event]]
 
 
 def parse_tool_input(raw: str, started_with: object) -> tuple[dict[str, Any], str, str | None]:
@@ -236,7 +176,7 @@ class Mapper:
     def map(self, event_name: str | None, payload: Payload) -> list[Event]:
         wire_type = payload.get("type") or event_name
         if wire_type == "content_block_delta":  # the bulk of any stream: no table look-up
-            return self._block_delta(payload)
+            return self._block_delta(payload)  # type: ignore[arg-type]  # its type says so
         handler = self._handlers.get(wire_type) if isinstance(wire_type, str) else None
         if handler is None:
             return [Unknown(API, payload, wire_type if isinstance(wire_type, str) else "unknown")]
@@ -250,8 +190,8 @@ class Mapper:
 
     # --- message-level events ----------------------------------------------------------------
 
-    def _message_start(self, payload: Payload) -> list[Event]:
-        message = payload.get("message")
+    def _message_start(self, payload: wire.MessageStartEvent) -> list[Event]:
+        message: object = payload.get("message")  # read as any JSON: checked here
         if not isinstance(message, dict):
             return [Unknown(API, payload, "message_start")]
         self._message = message
@@ -268,7 +208,7 @@ class Mapper:
             UsageUpdate(API, payload, usage_from_wire(self._usage_wire)),
         ]
 
-    def _message_delta(self, payload: Payload) -> list[Event]:
+    def _message_delta(self, payload: wire.MessageDeltaEvent) -> list[Event]:
         delta = payload.get("delta")
         if isinstance(delta, dict):
             self._message_changes.update(delta)
@@ -284,7 +224,7 @@ class Mapper:
         self._usage_wire = {**self._usage_wire, **reported}
         return [UsageUpdate(API, payload, usage_from_wire(self._usage_wire))]
 
-    def _message_stop(self, payload: Payload) -> list[Event]:
+    def _message_stop(self, payload: wire.MessageStopEvent) -> list[Event]:
         self._stopped = True
         message = self._message or {}
         native_reason = self._message_changes.get("stop_reason") or message.get("stop_reason")
@@ -315,22 +255,22 @@ class Mapper:
             "usage": self._usage_wire,
         }
 
-    def _error(self, payload: Payload) -> list[Event]:
+    def _error(self, payload: wire.ErrorEvent) -> list[Event]:
         request_id = payload.get("request_id")
         raise error_from_body(
             None, payload, request_id=request_id if isinstance(request_id, str) else None
         )
 
-    def _pass_through(self, payload: Payload) -> list[Event]:
+    def _pass_through(self, payload: wire.MessageStreamEvent) -> list[Event]:
         if self._native_only:
             return [NativeOnly(API, payload, payload.get("type") or "unknown")]
         return []
 
     # --- content blocks: dispatch -----------------------------------------------------------
 
-    def _block_start(self, payload: Payload) -> list[Event]:
+    def _block_start(self, payload: wire.ContentBlockStartEvent) -> list[Event]:
         index = payload.get("index")
-        block = payload.get("content_block")
+        block: object = payload.get("content_block")
         if not isinstance(block, dict):
             return [Unknown(API, payload, "content_block_start")]
         if type(index) is not int:
@@ -348,9 +288,9 @@ class Mapper:
             return [Unknown(API, payload, kind)]
         return starter(payload, index, opened)
 
-    def _block_delta(self, payload: Payload) -> list[Event]:
+    def _block_delta(self, payload: wire.ContentBlockDeltaEvent) -> list[Event]:
         index = payload.get("index")
-        delta = payload.get("delta")
+        delta: object = payload.get("delta")
         if type(delta) is dict and type(index) is int:
             # The bulk of any stream (text, thinking and tool input fragments), handled inline.
             opened = self._open.get(index)
@@ -395,7 +335,7 @@ class Mapper:
             return [Unknown(API, payload, delta_type)]
         return known[0](payload, index, delta, opened)
 
-    def _block_stop(self, payload: Payload) -> list[Event]:
+    def _block_stop(self, payload: wire.ContentBlockStopEvent) -> list[Event]:
         index = payload.get("index")
         if type(index) is not int:
             index = self._last_started  # left out: the block being streamed
@@ -411,17 +351,23 @@ class Mapper:
 
     # --- content blocks: starts ---------------------------------------------------------------
 
-    def _start_silently(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _start_silently(
+        self, payload: wire.ContentBlockStartEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         return self._pass_through(payload)
 
-    def _start_text(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _start_text(
+        self, payload: wire.ContentBlockStartEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         text = opened.block.get("text")
         if isinstance(text, str) and text:
             opened.fragments.append(text)
             return [TextDelta(API, payload, text, index)]
         return self._pass_through(payload)
 
-    def _start_thinking(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _start_thinking(
+        self, payload: wire.ContentBlockStartEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         signature = opened.block.get("signature")
         if isinstance(signature, str) and signature:
             opened.signature = signature
@@ -431,26 +377,32 @@ class Mapper:
             return [ReasoningDelta(API, payload, thinking, "content", index)]
         return self._pass_through(payload)
 
-    def _start_tool_use(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _start_tool_use(
+        self, payload: wire.ContentBlockStartEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         block = opened.block
         return [
             ToolCallStarted(API, payload, _str(block.get("id")), _str(block.get("name")), index)
         ]
 
-    def _start_hosted_call(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _start_hosted_call(
+        self, payload: wire.ContentBlockStartEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         call_id = _str(opened.block.get("id"))
         name = _str(opened.block.get("name"))
         self._hosted_names[call_id] = name
         return [HostedToolCall(API, payload, call_id, name, "in_progress", index)]
 
-    def _start_hosted_result(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _start_hosted_result(
+        self, payload: wire.ContentBlockStartEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         call_id, name, status = self._describe_result(opened)
         return [HostedToolCall(API, payload, call_id, name, status, index)]
 
     # --- content blocks: deltas ----------------------------------------------------------------
 
     def _text_delta(
-        self, payload: Payload, index: int, text: str, opened: _OpenBlock
+        self, payload: wire.ContentBlockDeltaEvent, index: int, text: str, opened: _OpenBlock
     ) -> list[Event]:
         if not text:
             return self._pass_through(payload)
@@ -458,7 +410,7 @@ class Mapper:
         return [TextDelta(API, payload, text, index)]
 
     def _thinking_delta(
-        self, payload: Payload, index: int, thinking: str, opened: _OpenBlock
+        self, payload: wire.ContentBlockDeltaEvent, index: int, thinking: str, opened: _OpenBlock
     ) -> list[Event]:
         if not thinking:
             return self._pass_through(payload)
@@ -466,18 +418,18 @@ class Mapper:
         return [ReasoningDelta(API, payload, thinking, "content", index)]
 
     def _text_delta_field(
-        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
+        self, payload: wire.ContentBlockDeltaEvent, index: int, delta: Payload, opened: _OpenBlock
     ) -> list[Event]:
         return self._text_delta(payload, index, _text(delta.get("text"), "text"), opened)
 
     def _thinking_delta_field(
-        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
+        self, payload: wire.ContentBlockDeltaEvent, index: int, delta: Payload, opened: _OpenBlock
     ) -> list[Event]:
         thinking = _text(delta.get("thinking"), "thinking")
         return self._thinking_delta(payload, index, thinking, opened)
 
     def _citations_delta(
-        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
+        self, payload: wire.ContentBlockDeltaEvent, index: int, delta: Payload, opened: _OpenBlock
     ) -> list[Event]:
         citation = delta.get("citation")
         if isinstance(citation, dict):
@@ -485,7 +437,7 @@ class Mapper:
         return self._pass_through(payload)
 
     def _signature_delta(
-        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
+        self, payload: wire.ContentBlockDeltaEvent, index: int, delta: Payload, opened: _OpenBlock
     ) -> list[Event]:
         signature = delta.get("signature")
         if isinstance(signature, str):
@@ -493,7 +445,7 @@ class Mapper:
         return self._pass_through(payload)
 
     def _input_json_delta(
-        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
+        self, payload: wire.ContentBlockDeltaEvent, index: int, delta: Payload, opened: _OpenBlock
     ) -> list[Event]:
         fragment = _text(delta.get("partial_json"), "partial_json")
         opened.fragments.append(fragment)
@@ -503,7 +455,7 @@ class Mapper:
         return [ToolCallArgumentsDelta(API, payload, call_id, fragment, index)]
 
     def _compaction_delta(
-        self, payload: Payload, index: int, delta: Payload, opened: _OpenBlock
+        self, payload: wire.ContentBlockDeltaEvent, index: int, delta: Payload, opened: _OpenBlock
     ) -> list[Event]:
         # The summary streams as text fragments; the encrypted form (when sent) comes whole.
         opened.fragments.append(_text(delta.get("content"), "content"))
@@ -514,7 +466,9 @@ class Mapper:
 
     # --- content blocks: stops ------------------------------------------------------------------
 
-    def _finish_beta_block(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _finish_beta_block(
+        self, payload: wire.ContentBlockStopEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         # compaction, mcp_tool_listing: one item each, the block as the API takes it back.
         block = opened.block
         if opened.kind == "compaction" and opened.fragments:
@@ -523,7 +477,9 @@ class Mapper:
         item = BETA_ITEM_BLOCKS[opened.kind](block)
         return [ItemDone(API, payload, item, index)]
 
-    def _finish_text(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _finish_text(
+        self, payload: wire.ContentBlockStopEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         text = opened.fragments.getvalue()
         block = {**opened.block, "text": text}
         if opened.citations:
@@ -538,7 +494,9 @@ class Mapper:
         item = Message(role="assistant", content=[part], api=API, native=block)
         return [ItemDone(API, payload, item, index)]
 
-    def _finish_thinking(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _finish_thinking(
+        self, payload: wire.ContentBlockStopEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         thinking = opened.fragments.getvalue()
         block = {**opened.block, "thinking": thinking, "signature": opened.signature or ""}
         self._closed[index] = block
@@ -546,7 +504,7 @@ class Mapper:
         return [ItemDone(API, payload, item, index)]
 
     def _finish_redacted_thinking(
-        self, payload: Payload, index: int, opened: _OpenBlock
+        self, payload: wire.ContentBlockStopEvent, index: int, opened: _OpenBlock
     ) -> list[Event]:
         block = opened.block
         self._closed[index] = block
@@ -554,7 +512,9 @@ class Mapper:
         item = Reasoning(redacted_data=data if type(data) is str else None, api=API, native=block)
         return [ItemDone(API, payload, item, index)]
 
-    def _finish_tool_use(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _finish_tool_use(
+        self, payload: wire.ContentBlockStopEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         started = opened.block
         arguments, raw_arguments, error = parse_tool_input(
             opened.fragments.getvalue(), started.get("input")
@@ -572,7 +532,9 @@ class Mapper:
         )
         return [ToolCallDone(API, payload, call, index), ItemDone(API, payload, call, index)]
 
-    def _finish_hosted_call(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _finish_hosted_call(
+        self, payload: wire.ContentBlockStopEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         started = opened.block
         tool_input, _, _ = parse_tool_input(opened.fragments.getvalue(), started.get("input"))
         block = {**started, "input": tool_input}
@@ -589,7 +551,7 @@ class Mapper:
         return [ItemDone(API, payload, item, index)]
 
     def _finish_hosted_result(
-        self, payload: Payload, index: int, opened: _OpenBlock
+        self, payload: wire.ContentBlockStopEvent, index: int, opened: _OpenBlock
     ) -> list[Event]:
         block = opened.block
         self._closed[index] = block
@@ -599,7 +561,9 @@ class Mapper:
         )
         return [ItemDone(API, payload, item, index)]
 
-    def _finish_opaque(self, payload: Payload, index: int, opened: _OpenBlock) -> list[Event]:
+    def _finish_opaque(
+        self, payload: wire.ContentBlockStopEvent, index: int, opened: _OpenBlock
+    ) -> list[Event]:
         self._closed[index] = opened.block
         return self._pass_through(payload)
 

@@ -31,11 +31,13 @@ from ...common.items import HostedToolCallItem as HostedToolItem
 from ...common.response import Response, StopReason
 from ...common.usage import Usage
 from ...wire.json import dumps
+from ..fields import count, dict_or_empty, dicts, str_or_none, text_field
 from .errors import error_from_body
 from .tool_items import HOSTED_TOOL_IO, TOOL_ITEM_NAMES, tool_item, waits_for_caller
 
 API: Final = "responses"
-_ITEM_API: Final[Literal["responses"]] = "responses"
+#: The API name, typed as items carry it.
+ITEM_API: Final[Literal["responses"]] = "responses"
 FINAL_SCHEMA: Final = "Response"
 USAGE_SCHEMA: Final = "ResponseUsage"
 
@@ -55,7 +57,8 @@ CALLER_RUN_ITEMS: Final = frozenset(
     ("function_call", "custom_tool_call", "computer_call", "mcp_approval_request")
 )
 
-_STOP_BY_INCOMPLETE_REASON: Final[dict[str, StopReason]] = {
+#: ``incomplete_details.reason`` -> the common stop reason; anything else is "other".
+STOP_BY_INCOMPLETE_REASON: Final[dict[str, StopReason]] = {
     "max_output_tokens": "max_tokens",
     "content_filter": "content_filter",
 }
@@ -174,7 +177,7 @@ def _stop(body: dict[str, Any], status: object) -> tuple[StopReason | None, str 
         details = body.get("incomplete_details")
         reason = details.get("reason") if isinstance(details, dict) else None
         if isinstance(reason, str) and reason:
-            return _STOP_BY_INCOMPLETE_REASON.get(reason, "other"), reason
+            return STOP_BY_INCOMPLETE_REASON.get(reason, "other"), reason
         return "other", "incomplete"
     if status == "failed":
         return "error", "failed"
@@ -222,7 +225,7 @@ def message_item(item: dict[str, Any]) -> Message:
             content.append(TextPart(part.get("text") or "", list(part.get("annotations") or ())))
         elif part_type == "refusal":
             content.append(RefusalPart(part.get("refusal") or ""))
-    return Message(role="assistant", content=content, id=item.get("id"), api=_ITEM_API, native=item)
+    return Message(role="assistant", content=content, id=item.get("id"), api=ITEM_API, native=item)
 
 
 def reasoning_item(item: dict[str, Any]) -> Reasoning:
@@ -232,7 +235,7 @@ def reasoning_item(item: dict[str, Any]) -> Reasoning:
         content="\n\n".join(part.get("text", "") for part in item.get("content") or ()),
         encrypted_content=item.get("encrypted_content"),
         id=item.get("id"),
-        api=_ITEM_API,
+        api=ITEM_API,
         native=item,
     )
 
@@ -253,7 +256,7 @@ def function_call_item(item: dict[str, Any]) -> ToolCall:
         arguments_error=problem,
         kind="function",
         item_id=item.get("id"),
-        api=_ITEM_API,
+        api=ITEM_API,
         native=item,
     )
 
@@ -268,7 +271,7 @@ def custom_tool_call_item(item: dict[str, Any]) -> ToolCall:
         raw_arguments=raw if isinstance(raw, str) else "",
         kind="custom",
         item_id=item.get("id"),
-        api=_ITEM_API,
+        api=ITEM_API,
         native=item,
     )
 
@@ -283,7 +286,7 @@ def hosted_tool_item(item: dict[str, Any]) -> HostedToolItem:
         status=status,
         input=tool_input,
         result=result,
-        api=_ITEM_API,
+        api=ITEM_API,
         native=item,
     )
 
@@ -293,7 +296,7 @@ def tool_output_item(item: dict[str, Any]) -> ToolResult:
     output = item.get("output")
     return ToolResult(
         call_id=item.get("call_id") or "",
-        output=output if isinstance(output, str) else _input_content(output),
+        output=output if isinstance(output, str) else input_content(output),
         name=item.get("name"),
     )
 
@@ -309,7 +312,7 @@ def other_item(item: dict[str, Any]) -> HostedToolItem:
         name=name,
         status=item.get("status"),
         input=details or None,
-        api=_ITEM_API,
+        api=ITEM_API,
         native=item,
     )
 
@@ -330,28 +333,35 @@ _ITEM_BUILDERS: Final[dict[str, Callable[[dict[str, Any]], Item]]] = {
 
 
 def usage_from_wire(raw: object) -> Usage:
-    """Responses usage -> Usage (an empty Usage when the body has none)."""
+    """Responses usage -> Usage (an empty Usage when there is none; mistyped counts are None)."""
     if not isinstance(raw, dict):
         return Usage(api=API)
-    input_details = raw.get("input_tokens_details") or {}
-    output_details = raw.get("output_tokens_details") or {}
+    input_details = dict_or_empty(raw.get("input_tokens_details"))
+    output_details = dict_or_empty(raw.get("output_tokens_details"))
     return Usage(
-        input_tokens=raw.get("input_tokens"),
-        output_tokens=raw.get("output_tokens"),
-        cached_input_tokens=input_details.get("cached_tokens"),
-        reasoning_tokens=output_details.get("reasoning_tokens"),
+        input_tokens=count(raw.get("input_tokens")),
+        output_tokens=count(raw.get("output_tokens")),
+        cached_input_tokens=count(input_details.get("cached_tokens")),
+        reasoning_tokens=count(output_details.get("reasoning_tokens")),
         raw=raw,
         api=API,
         schema=USAGE_SCHEMA,
     )
 
 
-def _input_content(parts: object) -> list[ContentPart]:
+def input_content(parts: object) -> list[ContentPart]:
+    """The content of a tool output given as input parts (text and images)."""
     content: list[ContentPart] = []
-    for part in parts if isinstance(parts, list) else ():
+    for part in dicts(parts):
         part_type = part.get("type")
         if part_type == "input_text":
-            content.append(TextPart(part.get("text", "")))
+            content.append(TextPart(text_field(part.get("text"), "an input_text part's text")))
         elif part_type == "input_image":
-            content.append(ImagePart(url=part.get("image_url"), detail=part.get("detail")))
+            detail = part.get("detail")
+            content.append(
+                ImagePart(
+                    url=str_or_none(part.get("image_url")),
+                    detail=detail if detail in ("auto", "low", "high") else None,
+                )
+            )
     return content

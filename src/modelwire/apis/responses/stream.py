@@ -18,8 +18,8 @@ answer that looks right.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Final, Literal
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from ...common.arguments import parse_tool_arguments
 from ...common.errors import StreamInterruptedError
@@ -42,7 +42,6 @@ from ...common.events import (
 from ...common.items import (
     ContentPart,
     HostedToolCallItem,
-    ImagePart,
     Item,
     Message,
     Reasoning,
@@ -53,27 +52,30 @@ from ...common.items import (
 )
 from ...common.response import StopReason
 from ...common.text import TextBuffer
-from ...common.usage import Usage
+from ..fields import dict_or_empty as _dict_or_empty
+from ..fields import dicts as _dicts
+from ..fields import malformed
+from ..fields import str_or_none as _str_or_none
+from ..fields import text_field as _text
+from .body import API, FINAL_SCHEMA, HOSTED_TOOL_NAMES, STOP_BY_INCOMPLETE_REASON
+from .body import CALLER_RUN_ITEMS as _CALLER_RUN_ITEMS
+from .body import ITEM_API as _ITEM_API
+from .body import input_content as _input_content
+from .body import usage_from_wire as _usage
 from .errors import error_from_body
 from .tool_items import HOSTED_TOOL_IO, TOOL_ITEM_NAMES, tool_item, waits_for_caller
 
-API: Final = "responses"
-_ITEM_API: Final[Literal["responses"]] = "responses"
-FINAL_SCHEMA: Final = "Response"
-USAGE_SCHEMA: Final = "ResponseUsage"
+if TYPE_CHECKING:
+    # The wire JSON as TypedDicts, for the type checker only (never loaded at run time).
+    from ...native.responses import wire
 
-Handler = Callable[[dict[str, Any]], list[Event]]
-ItemBuilder = Callable[[dict[str, Any], dict[str, Any], int], list[Event]]
+    ArgumentsDeltaPayload = (
+        wire.ResponseFunctionCallArgumentsDeltaEvent | wire.ResponseCustomToolCallInputDeltaEvent
+    )
 
-# Output item type of a tool the API runs itself -> the tool's common name.
-HOSTED_TOOL_NAMES: Final[dict[str, str]] = {
-    "web_search_call": "web_search",
-    "file_search_call": "file_search",
-    "code_interpreter_call": "code_interpreter",
-    "mcp_call": "mcp",
-    "mcp_list_tools": "mcp_list_tools",
-    "image_generation_call": "image_generation",
-}
+#: A handler takes the wire event as its own TypedDict view (hence ``Any`` in the table).
+Handler = Callable[[Any], list[Event]]
+ItemBuilder = Callable[[Any, dict[str, Any], int], list[Event]]
 
 # The status events each hosted tool streams: ``response.<item type>.<status>``.
 _HOSTED_TOOL_STATUSES: Final[dict[str, tuple[str, ...]]] = {
@@ -130,51 +132,12 @@ PASS_THROUGH_EVENTS: Final = frozenset(
     )
 )
 
-# Output items that wait for the caller to act (run a function, answer a computer action,
-# approve an MCP call): the turn stopped for tool use.
-_CALLER_RUN_ITEMS: Final = frozenset(
-    ("function_call", "custom_tool_call", "computer_call", "mcp_approval_request")
-)
-
-_STOP_BY_INCOMPLETE_REASON: Final[dict[str, StopReason]] = {
-    "max_output_tokens": "max_tokens",
-    "content_filter": "content_filter",
-}
-
-
-def malformed(field: str, value: object, expected: str = "a string") -> ValueError:
-    """The error for a field of the wrong JSON type; the decoder reports it as a typed
-    StreamDecodeError naming the event and the byte offset."""
-    return ValueError(f"{field} is {type(value).__name__}, not {expected}")
-
-
-def _text(value: object, field: str) -> str:
-    """A text field: the string, or "" when absent or null; any other type is malformed."""
-    if type(value) is str:
-        return value
-    if value is None:
-        return ""
-    raise malformed(field, value)
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if type(value) is str else None
-
 
 def _object(value: object, field: str) -> dict[str, Any]:
     """A nested object the event exists to carry (``item``): anything else is malformed."""
     if type(value) is not dict:
         raise malformed(field, value, "an object")
     return value
-
-
-def _dict_or_empty(value: object) -> dict[str, Any]:
-    return value if type(value) is dict else {}
-
-
-def _dicts(value: object) -> list[dict[str, Any]]:
-    """The objects of a list field (parts, summaries, output); other entries are skipped."""
-    return [entry for entry in value if type(entry) is dict] if type(value) is list else []
 
 
 class _PendingCall:
@@ -280,7 +243,7 @@ class Mapper:
 
     # ------------------------------------------------------------------ deltas
 
-    def _index(self, payload: dict[str, Any]) -> int:
+    def _index(self, payload: Mapping[str, object]) -> int:
         """The event's output index; when left out, that of the item it names, else of the item
         being streamed."""
         index = payload.get("output_index")
@@ -293,7 +256,7 @@ class Mapper:
                 return known
         return self._current_index
 
-    def _text_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _text_delta(self, payload: wire.ResponseOutputTextDeltaEvent) -> list[Event]:
         delta = payload.get("delta")
         index = payload.get("output_index")
         if type(delta) is str and type(index) is int:
@@ -301,11 +264,13 @@ class Mapper:
         delta = _text(delta, "delta")
         return [TextDelta(API, payload, delta, self._index(payload))] if delta else []
 
-    def _refusal_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _refusal_delta(self, payload: wire.ResponseRefusalDeltaEvent) -> list[Event]:
         delta = _text(payload.get("delta"), "delta")
         return [RefusalDelta(API, payload, delta, self._index(payload))] if delta else []
 
-    def _summary_part_added(self, payload: dict[str, Any]) -> list[Event]:
+    def _summary_part_added(
+        self, payload: wire.ResponseReasoningSummaryPartAddedEvent
+    ) -> list[Event]:
         index = self._index(payload)
         part = payload.get("summary_index")
         if type(part) is not int:
@@ -314,7 +279,7 @@ class Mapper:
         self._summary_parts[index] = part
         return [ReasoningPartAdded(API, payload, index, part)]
 
-    def _summary_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _summary_delta(self, payload: wire.ResponseReasoningSummaryTextDeltaEvent) -> list[Event]:
         delta = _text(payload.get("delta"), "delta")
         index = self._index(payload)
         part = payload.get("summary_index")
@@ -323,7 +288,7 @@ class Mapper:
             part = self._summary_parts.get(index, 0)
         return [ReasoningDelta(API, payload, delta, "summary", index, part)] if delta else []
 
-    def _reasoning_text_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _reasoning_text_delta(self, payload: wire.ResponseReasoningTextDeltaEvent) -> list[Event]:
         delta = _text(payload.get("delta"), "delta")
         part = payload.get("content_index")
         if type(part) is not int:
@@ -331,7 +296,7 @@ class Mapper:
         index = self._index(payload)
         return [ReasoningDelta(API, payload, delta, "content", index, part)] if delta else []
 
-    def _arguments_delta(self, payload: dict[str, Any]) -> list[Event]:
+    def _arguments_delta(self, payload: ArgumentsDeltaPayload) -> list[Event]:
         index = self._index(payload)
         delta = _text(payload.get("delta"), "delta")
         item_id = _str_or_none(payload.get("item_id"))
@@ -350,19 +315,19 @@ class Mapper:
                 call = self._calls.get(known_index)
         return call
 
-    def _hosted_status(self, payload: dict[str, Any]) -> list[Event]:
+    def _hosted_status(self, payload: wire.ResponseStreamEvent) -> list[Event]:
         name, status = HOSTED_STATUS_EVENTS[payload["type"]]
         item_id = _str_or_none(payload.get("item_id")) or ""
         return [HostedToolCall(API, payload, item_id, name, status, self._index(payload))]
 
-    def _pass_through(self, payload: dict[str, Any]) -> list[Event]:
+    def _pass_through(self, payload: wire.ResponseStreamEvent) -> list[Event]:
         if self._native_only:
             return [NativeOnly(API, payload, payload["type"])]
         return []
 
     # ------------------------------------------------------------------ output items
 
-    def _item_added(self, payload: dict[str, Any]) -> list[Event]:
+    def _item_added(self, payload: wire.ResponseOutputItemAddedEvent) -> list[Event]:
         item = _object(payload.get("item"), "item")
         item_id = _str_or_none(item.get("id"))
         index = payload.get("output_index")
@@ -394,7 +359,7 @@ class Mapper:
             return self._tool_item_added(payload, item, index)
         return self._pass_through(payload)
 
-    def _item_done(self, payload: dict[str, Any]) -> list[Event]:
+    def _item_done(self, payload: wire.ResponseOutputItemDoneEvent) -> list[Event]:
         item = _object(payload.get("item"), "item")
         index = payload.get("output_index")
         if type(index) is not int:
@@ -412,7 +377,7 @@ class Mapper:
         return builder(payload, item, index)
 
     def _message_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         content: list[ContentPart] = []
         for part in _dicts(item.get("content")):
@@ -439,7 +404,7 @@ class Mapper:
         return [ItemDone(API, payload, message, index)]
 
     def _reasoning_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         reasoning = Reasoning(
             summary=[
@@ -458,7 +423,7 @@ class Mapper:
         return [ItemDone(API, payload, reasoning, index)]
 
     def _function_call_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         item_id = _str_or_none(item.get("id"))
         pending = self._finish_call(index, item_id)
@@ -480,7 +445,7 @@ class Mapper:
         return [ToolCallDone(API, payload, call, index), ItemDone(API, payload, call, index)]
 
     def _custom_tool_call_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         item_id = _str_or_none(item.get("id"))
         pending = self._finish_call(index, item_id)
@@ -511,7 +476,7 @@ class Mapper:
         return call
 
     def _hosted_tool_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         item_type = item["type"]
         name = HOSTED_TOOL_NAMES[item_type]
@@ -534,7 +499,7 @@ class Mapper:
         ]
 
     def _tool_item_added(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemAddedEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         # Shell, local shell, apply_patch, tool search, program: announced like a hosted tool.
         tool = tool_item(item)
@@ -542,7 +507,7 @@ class Mapper:
         return [HostedToolCall(API, payload, tool.id, tool.name, status, index)]
 
     def _tool_item_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         tool = tool_item(item)
         if waits_for_caller(item):
@@ -553,7 +518,7 @@ class Mapper:
         ]
 
     def _tool_output_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         # Tool results only appear in output when a stored conversation is replayed.
         output = item.get("output")
@@ -565,7 +530,7 @@ class Mapper:
         return [ItemDone(API, payload, result, index)]
 
     def _other_item_done(
-        self, payload: dict[str, Any], item: dict[str, Any], index: int
+        self, payload: wire.ResponseOutputItemDoneEvent, item: dict[str, Any], index: int
     ) -> list[Event]:
         # computer_call, mcp_approval_request and item types newer than the schema have no common
         # item of their own; kept whole (``native``) they still go back to this API unchanged.
@@ -584,7 +549,7 @@ class Mapper:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def _created(self, payload: dict[str, Any]) -> list[Event]:
+    def _created(self, payload: wire.ResponseCreatedEvent) -> list[Event]:
         response = _dict_or_empty(payload.get("response"))
         return [
             Created(
@@ -595,7 +560,7 @@ class Mapper:
             )
         ]
 
-    def _response_completed(self, payload: dict[str, Any]) -> list[Event]:
+    def _response_completed(self, payload: wire.ResponseCompletedEvent) -> list[Event]:
         self._completed = True
         response = _dict_or_empty(payload.get("response"))
         return [
@@ -611,7 +576,7 @@ class Mapper:
             )
         ]
 
-    def _response_incomplete(self, payload: dict[str, Any]) -> list[Event]:
+    def _response_incomplete(self, payload: wire.ResponseIncompleteEvent) -> list[Event]:
         self._completed = True
         response = _dict_or_empty(payload.get("response"))
         reason = _str_or_none(_dict_or_empty(response.get("incomplete_details")).get("reason"))
@@ -621,21 +586,21 @@ class Mapper:
                 payload,
                 _str_or_none(response.get("id")),
                 _usage(response.get("usage")),
-                _STOP_BY_INCOMPLETE_REASON.get(reason, "other") if reason else "other",
+                STOP_BY_INCOMPLETE_REASON.get(reason, "other") if reason else "other",
                 reason or _str_or_none(response.get("status")),
                 final=response,
                 final_schema=FINAL_SCHEMA,
             )
         ]
 
-    def _response_failed(self, payload: dict[str, Any]) -> list[Event]:
+    def _response_failed(self, payload: wire.ResponseFailedEvent) -> list[Event]:
         response = _dict_or_empty(payload.get("response"))
         error = response.get("error")
         if not isinstance(error, dict):
             error = {"message": "the response failed and the API gave no reason", "code": None}
         raise error_from_body(None, error)
 
-    def _error(self, payload: dict[str, Any]) -> list[Event]:
+    def _error(self, payload: wire.ResponseErrorEvent) -> list[Event]:
         raise error_from_body(None, payload)
 
     def _stop_reason(self, response: dict[str, Any]) -> StopReason:
@@ -657,43 +622,3 @@ class Mapper:
         if refusal and not text:
             return "refusal"
         return "end_turn"
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def _usage(raw: object) -> Usage:
-    if not isinstance(raw, dict):
-        return Usage(api=API)
-    input_details = _dict_or_empty(raw.get("input_tokens_details"))
-    output_details = _dict_or_empty(raw.get("output_tokens_details"))
-    return Usage(
-        input_tokens=_count(raw.get("input_tokens")),
-        output_tokens=_count(raw.get("output_tokens")),
-        cached_input_tokens=_count(input_details.get("cached_tokens")),
-        reasoning_tokens=_count(output_details.get("reasoning_tokens")),
-        raw=raw,
-        api=API,
-        schema=USAGE_SCHEMA,
-    )
-
-
-def _count(value: object) -> int | None:
-    return value if type(value) is int else None
-
-
-def _input_content(parts: object) -> list[ContentPart]:
-    content: list[ContentPart] = []
-    for part in _dicts(parts):
-        part_type = part.get("type")
-        if part_type == "input_text":
-            content.append(TextPart(_text(part.get("text"), "an input_text part's text")))
-        elif part_type == "input_image":
-            detail = part.get("detail")
-            content.append(
-                ImagePart(
-                    url=_str_or_none(part.get("image_url")),
-                    detail=detail if detail in ("auto", "low", "high") else None,
-                )
-            )
-    return content
