@@ -176,8 +176,13 @@ def truncated_stream_keeps_its_complete_prefix(api: str, data: st.DataObject) ->
     _, _, body = data.draw(bodies(api))
     cut = data.draw(st.integers(0, len(body.data) - 1), label="cut")
     truncated = chunks_of(data.draw, body.data[:cut])
+    complete_prefix = body.complete_prefix(cut)
+    if api == "chat" and body.data[:cut].rstrip(b"\r\n").endswith(b"data: [DONE]"):
+        # Chat's [DONE] ends the stream even when the cut took its line ending (as
+        # tests/stream/test_chat_variants.py pins): the prefix that counts includes it.
+        complete_prefix += b"data: [DONE]\n\n"
 
-    assert_break_keeps_the_complete_prefix(api, truncated, body.complete_prefix(cut))
+    assert_break_keeps_the_complete_prefix(api, truncated, complete_prefix)
 
 
 def injected_line_is_a_decode_error_after_the_events_before_it(
@@ -254,8 +259,13 @@ def truncated_fixture_keeps_its_complete_prefix(api: str, data: st.DataObject) -
     body = fixture_body(api, data.draw(st.sampled_from(FIXTURES[api]), label="fixture"))
     cut = data.draw(st.integers(0, len(body.data) - 1), label="cut")
     truncated = chunks_of(data.draw, body.data[:cut])
+    complete_prefix = body.complete_prefix(cut)
+    if api == "chat" and body.data[:cut].rstrip(b"\r\n").endswith(b"data: [DONE]"):
+        # Chat's [DONE] ends the stream even when the cut took its line ending (as
+        # tests/stream/test_chat_variants.py pins): the prefix that counts includes it.
+        complete_prefix += b"data: [DONE]\n\n"
 
-    assert_break_keeps_the_complete_prefix(api, truncated, body.complete_prefix(cut))
+    assert_break_keeps_the_complete_prefix(api, truncated, complete_prefix)
 
 
 def garbage_in_a_fixture_is_a_decode_error(api: str, data: st.DataObject) -> None:
