@@ -315,25 +315,41 @@ class Mapper:
         return [ReasoningPartAdded(API, payload, index, part)]
 
     def _summary_delta(self, payload: dict[str, Any]) -> list[Event]:
-        delta = _text(payload.get("delta"), "delta")
-        index = self._index(payload)
+        delta = payload.get("delta")
+        index = payload.get("output_index")
         part = payload.get("summary_index")
+        if type(delta) is str and delta and type(index) is int and type(part) is int:
+            return [ReasoningDelta(API, payload, delta, "summary", index, part)]  # the bulk
+        delta = _text(delta, "delta")
+        index = self._index(payload)
         if type(part) is not int:
             # LiteLLM leaves it out: the part being streamed (the first, when none was announced).
             part = self._summary_parts.get(index, 0)
         return [ReasoningDelta(API, payload, delta, "summary", index, part)] if delta else []
 
     def _reasoning_text_delta(self, payload: dict[str, Any]) -> list[Event]:
-        delta = _text(payload.get("delta"), "delta")
+        delta = payload.get("delta")
+        index = payload.get("output_index")
         part = payload.get("content_index")
+        if type(delta) is str and delta and type(index) is int and type(part) is int:
+            return [ReasoningDelta(API, payload, delta, "content", index, part)]  # the bulk
+        delta = _text(delta, "delta")
         if type(part) is not int:
             part = 0
         index = self._index(payload)
         return [ReasoningDelta(API, payload, delta, "content", index, part)] if delta else []
 
     def _arguments_delta(self, payload: dict[str, Any]) -> list[Event]:
+        delta = payload.get("delta")
+        index = payload.get("output_index")
+        if type(delta) is str and type(index) is int:
+            # The bulk of a tool-call stream: the call is known by its output index.
+            call = self._calls.get(index)
+            if call is not None:
+                call.fragments.append(delta)
+                return [ToolCallArgumentsDelta(API, payload, call.call_id, delta, index)]
         index = self._index(payload)
-        delta = _text(payload.get("delta"), "delta")
+        delta = _text(delta, "delta")
         item_id = _str_or_none(payload.get("item_id"))
         call = self._pending_call(index, item_id)
         if call is None:
