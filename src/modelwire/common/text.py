@@ -4,7 +4,7 @@ object per fragment (a 100k-delta stream would otherwise hold 100k string object
 from __future__ import annotations
 
 # Fragments are joined into one block every this many appends.
-_BLOCK = 256
+BLOCK = 256
 
 
 class TextBuffer:
@@ -17,9 +17,21 @@ class TextBuffer:
     def append(self, fragment: str) -> None:
         parts = self._parts
         parts.append(fragment)
-        if len(parts) >= _BLOCK:
+        if len(parts) >= BLOCK:
             self._blocks.append("".join(parts))
             parts.clear()
+
+    @property
+    def parts(self) -> list[str]:
+        """The fragments not yet joined: a hot loop appends to it itself (a C call instead of a
+        Python one) and calls :meth:`compact` once it holds ``BLOCK`` fragments."""
+        return self._parts
+
+    def compact(self) -> None:
+        """Join the pending fragments into one block."""
+        if self._parts:
+            self._blocks.append("".join(self._parts))
+            self._parts.clear()
 
     def getvalue(self) -> str:
         if self._parts:
