@@ -331,11 +331,12 @@ class Mapper:
                     "native chat models)"
                 )
             delta = choice.get("delta")
-            text = delta.get("content") if type(delta) is dict and len(delta) == 1 else None
-            if type(text) is str and text:
-                # Most chunks carry one text fragment and nothing else: skip the field loop.
-                self._text.append(text)
-                out.append(TextDelta(self.api, payload, text, 0))
+            if (
+                type(delta) is dict
+                and len(delta) == 1
+                and self._one_field_delta(delta, payload, out)
+            ):
+                pass  # most chunks carry one fragment and nothing else: no field loop
             elif delta:
                 if type(delta) is not dict:
                     raise malformed("delta", delta, "an object")
@@ -370,6 +371,48 @@ class Mapper:
             # Role-only, finish and usage chunks: their meaning arrives with finish().
             out.append(NativeOnly(self.api, payload, CHUNK))
         return out
+
+    def _one_field_delta(
+        self, delta: dict[str, Any], payload: dict[str, Any], out: list[Event]
+    ) -> bool:
+        """A delta of one text, reasoning or argument fragment, mapped at once; False for any
+        other delta (the field loop reads it)."""
+        text = delta.get("content")
+        if type(text) is str and text:
+            self._text.append(text)
+            out.append(TextDelta(self.api, payload, text, 0))
+            return True
+        reasoning = delta.get("reasoning_content")
+        if type(reasoning) is str and reasoning:
+            if self._reasoning_field != "reasoning_content" and not self._reasoning:
+                self._reasoning_field = "reasoning_content"
+            self._reasoning.append(reasoning)
+            out.append(ReasoningDelta(self.api, payload, reasoning, "content", 0))
+            return True
+        fragments = delta.get("tool_calls")
+        if type(fragments) is not list or len(fragments) != 1:
+            return False
+        fragment = fragments[0]
+        if type(fragment) is not dict or fragment.get("id") is not None:
+            return False
+        wire_index = fragment.get("index")
+        function = fragment.get("function")
+        if type(wire_index) is not int or type(function) is not dict:
+            return False
+        arguments = function.get("arguments")
+        call = self._call_for_wire_index.get(wire_index)
+        if (
+            call is None
+            or not call.started
+            or type(arguments) is not str
+            or not arguments
+            or function.get("name") is not None
+        ):
+            return False
+        # A continuation fragment of a call already started: its arguments, nothing else.
+        call.arguments.append(arguments)
+        out.append(ToolCallArgumentsDelta(self.api, payload, call.id, arguments, call.index))
+        return True
 
     def _set_finish_reason(self, finish_reason: str, payload: dict[str, Any]) -> None:
         # A server that changes its mind (tool_calls, then stop) said the meaningful thing first.
