@@ -62,7 +62,7 @@ from ...common.events import (
 )
 from ...common.items import ContentPart, Message, Reasoning, RefusalPart, TextPart, ToolCall
 from ...common.response import StopReason
-from ...common.text import TextBuffer
+from ...common.text import BLOCK, TextBuffer
 from ...common.usage import Usage
 from ...wire.json import dumps
 from .errors import error_from_body
@@ -330,13 +330,18 @@ class Mapper:
                     "supported by the common stream; request n=1 (or read the body with the "
                     "native chat models)"
                 )
-            delta = choice.get("delta")
-            if (
-                type(delta) is dict
-                and len(delta) == 1
-                and self._one_field_delta(delta, payload, out)
-            ):
-                pass  # most chunks carry one fragment and nothing else: no field loop
+            delta: Any = choice.get("delta")
+            one_field = type(delta) is dict and len(delta) == 1
+            text = delta.get("content") if one_field else None
+            if type(text) is str and text:
+                # Most chunks carry one text fragment and nothing else: skip the field loop.
+                parts = self._text.parts
+                parts.append(text)
+                if len(parts) >= BLOCK:
+                    self._text.compact()
+                out.append(TextDelta(self.api, payload, text, 0))
+            elif one_field and text is None and self._one_field_delta(delta, payload, out):
+                pass  # one reasoning or argument fragment: no field loop either
             elif delta:
                 if type(delta) is not dict:
                     raise malformed("delta", delta, "an object")
@@ -375,13 +380,8 @@ class Mapper:
     def _one_field_delta(
         self, delta: dict[str, Any], payload: dict[str, Any], out: list[Event]
     ) -> bool:
-        """A delta of one text, reasoning or argument fragment, mapped at once; False for any
-        other delta (the field loop reads it)."""
-        text = delta.get("content")
-        if type(text) is str and text:
-            self._text.append(text)
-            out.append(TextDelta(self.api, payload, text, 0))
-            return True
+        """A delta of one reasoning or argument fragment, mapped at once; False for any other
+        delta (the field loop reads it)."""
         reasoning = delta.get("reasoning_content")
         if type(reasoning) is str and reasoning:
             if self._reasoning_field != "reasoning_content" and not self._reasoning:

@@ -43,7 +43,7 @@ from ...common.events import (
 )
 from ...common.items import HostedToolCallItem, Message, Reasoning, TextPart, ToolCall
 from ...common.response import StopReason
-from ...common.text import TextBuffer
+from ...common.text import BLOCK, TextBuffer
 from ...common.usage import Usage
 from ...wire.json import dumps
 from .beta_blocks import BETA_ITEM_BLOCKS, BETA_OPAQUE_BLOCKS, BETA_RESULT_BLOCKS
@@ -236,6 +236,23 @@ class Mapper:
     def map(self, event_name: str | None, payload: Payload) -> list[Event]:
         wire_type = payload.get("type") or event_name
         if wire_type == "content_block_delta":  # the bulk of any stream: no table look-up
+            index = payload.get("index")
+            delta = payload.get("delta")
+            if type(index) is int and type(delta) is dict:
+                opened = self._open.get(index)
+                text = delta.get("text")
+                if (
+                    opened is not None
+                    and opened.kind == "text"
+                    and type(text) is str
+                    and delta.get("type") == "text_delta"
+                ):
+                    # Text, the bulk of most streams, with no further call.
+                    parts = opened.fragments.parts
+                    parts.append(text)
+                    if len(parts) >= BLOCK:
+                        opened.fragments.compact()
+                    return [TextDelta(API, payload, text, index)]
             return self._block_delta(payload)
         handler = self._handlers.get(wire_type) if isinstance(wire_type, str) else None
         if handler is None:
