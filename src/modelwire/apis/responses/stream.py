@@ -267,6 +267,11 @@ class Mapper:
         if not isinstance(wire_type, str):
             # Every Responses event names itself; without that it is no event the schema knows.
             return [Unknown(API, payload, event_name or "unknown")]
+        if wire_type == "response.output_text.delta":  # the bulk of a text stream: no look-up
+            delta = payload.get("delta")
+            index = payload.get("output_index")
+            if type(delta) is str and type(index) is int:
+                return [TextDelta(API, payload, delta, index)]
         handler = self._handlers.get(wire_type)
         if handler is None:
             return [Unknown(API, payload, wire_type)]
