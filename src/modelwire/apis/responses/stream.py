@@ -272,6 +272,20 @@ class Mapper:
             index = payload.get("output_index")
             if type(delta) is str and type(index) is int:
                 return [TextDelta(API, payload, delta, index)]
+        elif wire_type == "response.function_call_arguments.delta":
+            delta = payload.get("delta")
+            index = payload.get("output_index")
+            if type(delta) is str and type(index) is int:
+                call = self._calls.get(index)
+                if call is not None:
+                    call.fragments.append(delta)
+                    return [ToolCallArgumentsDelta(API, payload, call.call_id, delta, index)]
+        elif wire_type == "response.reasoning_summary_text.delta":
+            delta = payload.get("delta")
+            index = payload.get("output_index")
+            part = payload.get("summary_index")
+            if type(delta) is str and delta and type(index) is int and type(part) is int:
+                return [ReasoningDelta(API, payload, delta, "summary", index, part)]
         handler = self._handlers.get(wire_type)
         if handler is None:
             return [Unknown(API, payload, wire_type)]
