@@ -386,7 +386,10 @@ class Mapper:
         if type(reasoning) is str and reasoning:
             if self._reasoning_field != "reasoning_content" and not self._reasoning:
                 self._reasoning_field = "reasoning_content"
-            self._reasoning.append(reasoning)
+            parts = self._reasoning.parts
+            parts.append(reasoning)
+            if len(parts) >= BLOCK:
+                self._reasoning.compact()
             out.append(ReasoningDelta(self.api, payload, reasoning, "content", 0))
             return True
         fragments = delta.get("tool_calls")
@@ -410,7 +413,10 @@ class Mapper:
         ):
             return False
         # A continuation fragment of a call already started: its arguments, nothing else.
-        call.arguments.append(arguments)
+        parts = call.arguments.parts
+        parts.append(arguments)
+        if len(parts) >= BLOCK:
+            call.arguments.compact()
         out.append(ToolCallArgumentsDelta(self.api, payload, call.id, arguments, call.index))
         return True
 
