@@ -239,20 +239,36 @@ class Mapper:
             index = payload.get("index")
             delta = payload.get("delta")
             if type(index) is int and type(delta) is dict:
+                # Text, thinking and tool input fragments of an open block, with no further call.
                 opened = self._open.get(index)
-                text = delta.get("text")
-                if (
-                    opened is not None
-                    and opened.kind == "text"
-                    and type(text) is str
-                    and delta.get("type") == "text_delta"
-                ):
-                    # Text, the bulk of most streams, with no further call.
-                    parts = opened.fragments.parts
-                    parts.append(text)
-                    if len(parts) >= BLOCK:
-                        opened.fragments.compact()
-                    return [TextDelta(API, payload, text, index)]
+                if opened is not None:
+                    kind = delta.get("type")
+                    if kind == "text_delta" and opened.kind == "text":
+                        text = delta.get("text")
+                        if type(text) is str:
+                            parts = opened.fragments.parts
+                            parts.append(text)
+                            if len(parts) >= BLOCK:
+                                opened.fragments.compact()
+                            return [TextDelta(API, payload, text, index)]
+                    elif kind == "thinking_delta" and opened.kind == "thinking":
+                        thinking = delta.get("thinking")
+                        if type(thinking) is str:
+                            parts = opened.fragments.parts
+                            parts.append(thinking)
+                            if len(parts) >= BLOCK:
+                                opened.fragments.compact()
+                            return [ReasoningDelta(API, payload, thinking, "content", index)]
+                    elif kind == "input_json_delta" and opened.kind == "tool_use":
+                        fragment = delta.get("partial_json")
+                        if type(fragment) is str:
+                            parts = opened.fragments.parts
+                            parts.append(fragment)
+                            if len(parts) >= BLOCK:
+                                opened.fragments.compact()
+                            call_id = opened.block.get("id")
+                            call_id = call_id if type(call_id) is str else ""
+                            return [ToolCallArgumentsDelta(API, payload, call_id, fragment, index)]
             return self._block_delta(payload)
         handler = self._handlers.get(wire_type) if isinstance(wire_type, str) else None
         if handler is None:
