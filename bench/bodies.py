@@ -1,10 +1,19 @@
 """The non-streaming path: a whole JSON body -> ``modelwire.bodies.decode_body`` (a Response), next
-to each official SDK parsing the same bytes into its own response model (``model_validate_json``).
+to each official SDK turning the same bytes into its own response object.
+
+The SDK baseline is the path the SDKs take by default: ``APIResponse._parse`` calls
+``response.json()`` (``json.loads`` of the body) and hands the result to the client's
+``_process_response_data``, which *constructs* the model (``construct_type``, no validation)
+unless the client was made with ``_strict_response_validation=True``. That whole call, on a real
+client and an ``httpx2.Response`` holding the bytes, is what is timed (``default``). Two more
+lines are reported: the strict path (the same call on a client made with
+``_strict_response_validation=True``: ``json.loads`` + ``validate_type``) and
+``model_validate_json`` of the bytes (pydantic-core parsing and validating in one pass).
 
 For each API, a small body (one short answer) and a large one (long text, reasoning, 200 tool
 calls: some hundreds of kilobytes). ``decode_body`` builds the whole Response (text, reasoning,
 tool calls with parsed arguments, usage, items); its ``native`` model is validated only when asked
-for, as on the stream path. Both sides are timed in interleaved batches so that they meet the same
+for, as on the stream path. All sides are timed in interleaved batches so that they meet the same
 load on a shared machine; the fastest batch of each counts.
 """
 
@@ -33,20 +42,18 @@ def _batch_size(work: Callable[[], Any]) -> int:
         count *= 2
 
 
-def side_by_side(
-    ours: Callable[[], Any], theirs: Callable[[], Any], budget: float
-) -> tuple[float, float]:
+def side_by_side(*works: Callable[[], Any], budget: float) -> list[float]:
     """Seconds per call of each: the fastest batch of each, batches interleaved."""
-    counts = (_batch_size(ours), _batch_size(theirs))
-    best = [float("inf"), float("inf")]
+    counts = [_batch_size(work) for work in works]
+    best = [float("inf")] * len(works)
     deadline = time.perf_counter() + budget
-    while time.perf_counter() < deadline or best[1] == float("inf"):
-        for side, (work, count) in enumerate(zip((ours, theirs), counts, strict=True)):
+    while time.perf_counter() < deadline or best[-1] == float("inf"):
+        for side, (work, count) in enumerate(zip(works, counts, strict=True)):
             start = time.perf_counter()
             for _ in range(count):
                 work()
             best[side] = min(best[side], (time.perf_counter() - start) / count)
-    return best[0], best[1]
+    return best
 
 
 # ---------------------------------------------------------------------- bodies
@@ -221,16 +228,37 @@ def messages_body(paragraphs: int, calls: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- SDK parsers
 
+SDK_KINDS = ("default", "strict", "model_validate_json")
 
-def _sdk_parsers() -> dict[str, Callable[[bytes], Any]]:
+
+def _sdk_parsers(api: str, body: bytes) -> dict[str, Callable[[], Any]]:
+    """The SDK's ways from ``body`` to its response object, by kind (see the module docstring)."""
+    import anthropic
+    import httpx2
+    import openai
     from anthropic.types import Message
     from openai.types.chat import ChatCompletion
     from openai.types.responses import Response
 
+    model: Any = {"responses": Response, "chat": ChatCompletion, "messages": Message}[api]
+    sdk: Any = anthropic.Anthropic if api == "messages" else openai.OpenAI
+    response = httpx2.Response(
+        200,
+        headers={"content-type": "application/json"},
+        content=body,
+        request=httpx2.Request("POST", "http://127.0.0.1/v1/bench"),
+    )
+
+    def process(client: Any) -> Callable[[], Any]:
+        step = client._process_response_data
+        return lambda: step(data=response.json(), cast_to=model, response=response)
+
     return {
-        "responses": Response.model_validate_json,
-        "chat": ChatCompletion.model_validate_json,
-        "messages": Message.model_validate_json,
+        "default": process(sdk(api_key="bench", base_url="http://127.0.0.1/v1")),
+        "strict": process(
+            sdk(api_key="bench", base_url="http://127.0.0.1/v1", _strict_response_validation=True)
+        ),
+        "model_validate_json": lambda: model.model_validate_json(body),
     }
 
 
@@ -245,30 +273,33 @@ SIZES = (("small", 1, 0), ("large", 3000, 200))
 
 
 def measure(budget: float = 2.0) -> list[dict[str, Any]]:
-    """One row per API and body size: bytes, µs per call of each side, SDK time / modelwire time."""
-    parsers = _sdk_parsers()
+    """One row per API and body size: bytes, µs per call of modelwire and of each SDK kind, and
+    SDK time / modelwire time for each kind (``ratio_<kind>``)."""
     rows: list[dict[str, Any]] = []
     for api, make in BODIES.items():
         for label, paragraphs, calls in SIZES:
             body = json.dumps(make(paragraphs, calls)).encode()
-            parse = parsers[api]
+            parsers = _sdk_parsers(api, body)
             ours = decode_body(api, body)  # type: ignore[arg-type]
-            theirs = parse(body)
-            if ours.id != theirs.id:
-                raise AssertionError(f"{api}: decode_body read id {ours.id!r}, SDK {theirs.id!r}")
-            modelwire_s, sdk_s = side_by_side(
+            for kind in SDK_KINDS:
+                theirs = parsers[kind]()
+                if ours.id != theirs.id:
+                    raise AssertionError(
+                        f"{api}: decode_body read id {ours.id!r}, SDK ({kind}) {theirs.id!r}"
+                    )
+            seconds = side_by_side(
                 lambda b=body, a=api: decode_body(a, b),  # type: ignore[misc]
-                lambda b=body, p=parse: p(b),  # type: ignore[misc]
-                budget,
+                *(parsers[kind] for kind in SDK_KINDS),
+                budget=budget,
             )
-            rows.append(
-                {
-                    "api": api,
-                    "body": label,
-                    "bytes": len(body),
-                    "modelwire_us": modelwire_s * 1e6,
-                    "sdk_us": sdk_s * 1e6,
-                    "ratio": sdk_s / modelwire_s,
-                }
-            )
+            row: dict[str, Any] = {
+                "api": api,
+                "body": label,
+                "bytes": len(body),
+                "modelwire_us": seconds[0] * 1e6,
+            }
+            for kind, sdk_s in zip(SDK_KINDS, seconds[1:], strict=True):
+                row[f"sdk_{kind}_us"] = sdk_s * 1e6
+                row[f"ratio_{kind}"] = sdk_s / seconds[0]
+            rows.append(row)
     return rows

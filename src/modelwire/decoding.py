@@ -13,9 +13,10 @@ from .common.errors import (
     StreamDecodeError,
     with_partial,
 )
-from .common.events import Event
+from .common.events import Event, ReasoningDelta, TextDelta, ToolCallArgumentsDelta
 from .common.items import ApiName
 from .common.response import Response
+from .common.text import BLOCK
 from .wire.json import SHALLOW_PAYLOAD, JSONDecodeError, fast_loads, frugal_loads
 from .wire.sse import MAX_EVENT_BYTES, SSEDecoder
 
@@ -130,7 +131,14 @@ class StreamDecoder:
         self, frames: Iterable[tuple[str | None, bytes, int]], out: list[Event]
     ) -> None:
         mapper_map = self._mapper.map
-        add = self.collector.add
+        collector = self.collector
+        add = collector.add
+        # The deltas, nearly every event, go to the collector's buffers here: Collector.add and
+        # TextBuffer.append would be two Python calls per event.
+        text_buffer = collector.text_buffer
+        reasoning_buffer = collector.reasoning_buffer
+        text_parts = text_buffer.parts
+        reasoning_parts = reasoning_buffer.parts
         for name, data, offset in frames:
             if data == _DONE:
                 out.extend(self._end(done=True))
@@ -162,7 +170,21 @@ class StreamDecoder:
                     offset=offset,
                 ) from error
             for event in events:
-                add(event)
+                if type(event) is TextDelta:
+                    text_parts.append(event.text)
+                    if len(text_parts) >= BLOCK:
+                        text_buffer.compact()
+                elif type(event) is ToolCallArgumentsDelta:
+                    pass  # the collector keeps finished calls only
+                elif type(event) is ReasoningDelta:
+                    reasoning_parts.append(event.text)
+                    if len(reasoning_parts) >= BLOCK:
+                        reasoning_buffer.compact()
+                else:
+                    add(event)
+                    continue
+                if collector.api is None:
+                    collector.api = event.api
             out += events
 
 

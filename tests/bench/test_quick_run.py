@@ -28,9 +28,13 @@ def expected_target_lines() -> list[str]:
                 f"| {stream}: modelwire cost ÷ bare split+json.loads | ≤ 1x |",
                 f"| {stream}: modelwire cost ÷ split+orjson floor | — |",
             ]
+        for size in ("small", "large"):
+            lines += [
+                f"| body {api}/{size}: SDK parse ÷ decode_body | ≥ 3x |",
+                f"| body {api}/{size}: SDK strict parse ÷ decode_body | — |",
+                f"| body {api}/{size}: SDK model_validate_json ÷ decode_body | — |",
+            ]
         lines += [
-            f"| body {api}/small: SDK parse ÷ decode_body | ≥ 3x |",
-            f"| body {api}/large: SDK parse ÷ decode_body | ≥ 3x |",
             f"| scaling {api}/text: µs per event 4k ÷ 1k | ≤ 1.5x |",
             f"| scaling {api}/tools: µs per fragment 4k ÷ 1k | ≤ 1.5x |",
             f"| memory {api}: peak growth ÷ answer growth, 1k→4k events | ≤ 8x |",

@@ -88,6 +88,16 @@ class Collector:
         if self.api is None:
             self.api = event.api
 
+    @property
+    def text_buffer(self) -> TextBuffer:
+        """The answer text so far; the stream decoder appends TextDelta text here itself."""
+        return self._text
+
+    @property
+    def reasoning_buffer(self) -> TextBuffer:
+        """The reasoning so far; the stream decoder appends ReasoningDelta text here itself."""
+        return self._reasoning
+
     def response(self) -> Response:
         completed = self._completed
         stop_reason: StopReason | None = completed.stop_reason if completed else None

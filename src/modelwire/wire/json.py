@@ -108,6 +108,12 @@ def _too_deep(data: bytes | str) -> bool:
 
 def loads(data: bytes | str) -> Any:
     """Parse ``data`` under the policy; :class:`InvalidJSONError` when it falls outside."""
+    if len(data) < SHALLOW_PAYLOAD:
+        # Too short to nest too deep, and orjson's: the common case (tool arguments) in one call.
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as error:
+            raise InvalidJSONError(f"not valid JSON: {error}") from None
     if _too_deep(data):
         raise InvalidJSONError(f"JSON nested deeper than {MAX_DEPTH} levels")
     if len(data) < BIG_PAYLOAD:

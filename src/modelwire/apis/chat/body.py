@@ -33,7 +33,7 @@ from ...common.errors import ConfigurationError
 from ...common.items import ContentPart, Item, Message, Reasoning, RefusalPart, TextPart, ToolCall
 from ...common.response import Response, StopReason
 from ...common.usage import Usage
-from ...wire.json import dumps
+from ...wire.json import SHALLOW_PAYLOAD, JSONDecodeError, dumps, fast_loads
 from .errors import error_from_body
 
 API: Final = "chat"
@@ -320,16 +320,20 @@ def tool_calls_of(message: dict[str, Any]) -> tuple[list[ToolCall], bool, bool]:
         ):
             # Already the shape the stream path builds for sending it back: the wire object is
             # the call's native as it is.
-            parsed, error = parse_tool_arguments(arguments)
+            parsed = None
+            if 1 < len(arguments) < SHALLOW_PAYLOAD and arguments[0] == "{":
+                # The usual arguments, a short JSON object: one parse, no policy detour.
+                try:
+                    parsed = fast_loads(arguments)
+                except JSONDecodeError:
+                    parsed = None
+            if type(parsed) is dict:
+                error = None
+            else:
+                parsed, error = parse_tool_arguments(arguments)
+            # Positional, in field order: the body's hot loop.
             by_index[index] = ToolCall(
-                id=call_id,
-                name=name,
-                arguments=parsed,
-                raw_arguments=arguments,
-                arguments_error=error,
-                kind="function",
-                api=API,
-                native=wire,
+                call_id, name, parsed, arguments, error, "function", None, API, wire
             )
             continue
         by_index[index] = tool_call(index, call_id, name, arguments)

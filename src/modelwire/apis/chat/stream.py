@@ -62,7 +62,7 @@ from ...common.events import (
 )
 from ...common.items import ContentPart, Message, Reasoning, RefusalPart, TextPart, ToolCall
 from ...common.response import StopReason
-from ...common.text import TextBuffer
+from ...common.text import BLOCK, TextBuffer
 from ...common.usage import Usage
 from ...wire.json import dumps
 from ..fields import malformed
@@ -311,12 +311,18 @@ class Mapper:
                     "supported by the common stream; request n=1 (or read the body with the "
                     "native chat models)"
                 )
-            delta = choice.get("delta")
-            text = delta.get("content") if type(delta) is dict and len(delta) == 1 else None
+            delta: Any = choice.get("delta")
+            one_field = type(delta) is dict and len(delta) == 1
+            text = delta.get("content") if one_field else None
             if type(text) is str and text:
                 # Most chunks carry one text fragment and nothing else: skip the field loop.
-                self._text.append(text)
+                parts = self._text.parts
+                parts.append(text)
+                if len(parts) >= BLOCK:
+                    self._text.compact()
                 out.append(TextDelta(self.api, payload, text, 0))
+            elif one_field and text is None and self._one_field_delta(delta, payload, out):
+                pass  # one reasoning or argument fragment: no field loop either
             elif delta:
                 if type(delta) is not dict:
                     raise malformed("delta", delta, "an object")
@@ -351,6 +357,49 @@ class Mapper:
             # Role-only, finish and usage chunks: their meaning arrives with finish().
             out.append(NativeOnly(self.api, payload, CHUNK))
         return out
+
+    def _one_field_delta(
+        self, delta: dict[str, Any], payload: dict[str, Any], out: list[Event]
+    ) -> bool:
+        """A delta of one reasoning or argument fragment, mapped at once; False for any other
+        delta (the field loop reads it)."""
+        reasoning = delta.get("reasoning_content")
+        if type(reasoning) is str and reasoning:
+            if self._reasoning_field != "reasoning_content" and not self._reasoning:
+                self._reasoning_field = "reasoning_content"
+            parts = self._reasoning.parts
+            parts.append(reasoning)
+            if len(parts) >= BLOCK:
+                self._reasoning.compact()
+            out.append(ReasoningDelta(self.api, payload, reasoning, "content", 0))
+            return True
+        fragments = delta.get("tool_calls")
+        if type(fragments) is not list or len(fragments) != 1:
+            return False
+        fragment = fragments[0]
+        if type(fragment) is not dict or fragment.get("id") is not None:
+            return False
+        wire_index = fragment.get("index")
+        function = fragment.get("function")
+        if type(wire_index) is not int or type(function) is not dict:
+            return False
+        arguments = function.get("arguments")
+        call = self._call_for_wire_index.get(wire_index)
+        if (
+            call is None
+            or not call.started
+            or type(arguments) is not str
+            or not arguments
+            or function.get("name") is not None
+        ):
+            return False
+        # A continuation fragment of a call already started: its arguments, nothing else.
+        parts = call.arguments.parts
+        parts.append(arguments)
+        if len(parts) >= BLOCK:
+            call.arguments.compact()
+        out.append(ToolCallArgumentsDelta(self.api, payload, call.id, arguments, call.index))
+        return True
 
     def _set_finish_reason(self, finish_reason: str, payload: dict[str, Any]) -> None:
         # A server that changes its mind (tool_calls, then stop) said the meaningful thing first.

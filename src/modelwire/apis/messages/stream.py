@@ -42,7 +42,7 @@ from ...common.events import (
     UsageUpdate,
 )
 from ...common.items import HostedToolCallItem, Message, Reasoning, TextPart, ToolCall
-from ...common.text import TextBuffer
+from ...common.text import BLOCK, TextBuffer
 from ...wire.json import dumps
 from ..fields import str_or_empty as _str
 from ..fields import text_field as _text
@@ -176,6 +176,39 @@ class Mapper:
     def map(self, event_name: str | None, payload: Payload) -> list[Event]:
         wire_type = payload.get("type") or event_name
         if wire_type == "content_block_delta":  # the bulk of any stream: no table look-up
+            index = payload.get("index")
+            delta = payload.get("delta")
+            if type(index) is int and type(delta) is dict:
+                # Text, thinking and tool input fragments of an open block, with no further call.
+                opened = self._open.get(index)
+                if opened is not None:
+                    kind = delta.get("type")
+                    if kind == "text_delta" and opened.kind == "text":
+                        text = delta.get("text")
+                        if type(text) is str:
+                            parts = opened.fragments.parts
+                            parts.append(text)
+                            if len(parts) >= BLOCK:
+                                opened.fragments.compact()
+                            return [TextDelta(API, payload, text, index)]
+                    elif kind == "thinking_delta" and opened.kind == "thinking":
+                        thinking = delta.get("thinking")
+                        if type(thinking) is str:
+                            parts = opened.fragments.parts
+                            parts.append(thinking)
+                            if len(parts) >= BLOCK:
+                                opened.fragments.compact()
+                            return [ReasoningDelta(API, payload, thinking, "content", index)]
+                    elif kind == "input_json_delta" and opened.kind == "tool_use":
+                        fragment = delta.get("partial_json")
+                        if type(fragment) is str:
+                            parts = opened.fragments.parts
+                            parts.append(fragment)
+                            if len(parts) >= BLOCK:
+                                opened.fragments.compact()
+                            call_id = opened.block.get("id")
+                            call_id = call_id if type(call_id) is str else ""
+                            return [ToolCallArgumentsDelta(API, payload, call_id, fragment, index)]
             return self._block_delta(payload)  # type: ignore[arg-type]  # its type says so
         handler = self._handlers.get(wire_type) if isinstance(wire_type, str) else None
         if handler is None:

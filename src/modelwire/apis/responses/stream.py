@@ -230,6 +230,25 @@ class Mapper:
         if not isinstance(wire_type, str):
             # Every Responses event names itself; without that it is no event the schema knows.
             return [Unknown(API, payload, event_name or "unknown")]
+        if wire_type == "response.output_text.delta":  # the bulk of a text stream: no look-up
+            delta = payload.get("delta")
+            index = payload.get("output_index")
+            if type(delta) is str and type(index) is int:
+                return [TextDelta(API, payload, delta, index)]
+        elif wire_type == "response.function_call_arguments.delta":
+            delta = payload.get("delta")
+            index = payload.get("output_index")
+            if type(delta) is str and type(index) is int:
+                call = self._calls.get(index)
+                if call is not None:
+                    call.fragments.append(delta)
+                    return [ToolCallArgumentsDelta(API, payload, call.call_id, delta, index)]
+        elif wire_type == "response.reasoning_summary_text.delta":
+            delta = payload.get("delta")
+            index = payload.get("output_index")
+            part = payload.get("summary_index")
+            if type(delta) is str and delta and type(index) is int and type(part) is int:
+                return [ReasoningDelta(API, payload, delta, "summary", index, part)]
         handler = self._handlers.get(wire_type)
         if handler is None:
             return [Unknown(API, payload, wire_type)]
@@ -280,25 +299,41 @@ class Mapper:
         return [ReasoningPartAdded(API, payload, index, part)]
 
     def _summary_delta(self, payload: wire.ResponseReasoningSummaryTextDeltaEvent) -> list[Event]:
-        delta = _text(payload.get("delta"), "delta")
-        index = self._index(payload)
+        delta = payload.get("delta")
+        index = payload.get("output_index")
         part = payload.get("summary_index")
+        if type(delta) is str and delta and type(index) is int and type(part) is int:
+            return [ReasoningDelta(API, payload, delta, "summary", index, part)]  # the bulk
+        delta = _text(delta, "delta")
+        index = self._index(payload)
         if type(part) is not int:
             # LiteLLM leaves it out: the part being streamed (the first, when none was announced).
             part = self._summary_parts.get(index, 0)
         return [ReasoningDelta(API, payload, delta, "summary", index, part)] if delta else []
 
     def _reasoning_text_delta(self, payload: wire.ResponseReasoningTextDeltaEvent) -> list[Event]:
-        delta = _text(payload.get("delta"), "delta")
+        delta = payload.get("delta")
+        index = payload.get("output_index")
         part = payload.get("content_index")
+        if type(delta) is str and delta and type(index) is int and type(part) is int:
+            return [ReasoningDelta(API, payload, delta, "content", index, part)]  # the bulk
+        delta = _text(delta, "delta")
         if type(part) is not int:
             part = 0
         index = self._index(payload)
         return [ReasoningDelta(API, payload, delta, "content", index, part)] if delta else []
 
     def _arguments_delta(self, payload: ArgumentsDeltaPayload) -> list[Event]:
+        delta = payload.get("delta")
+        index = payload.get("output_index")
+        if type(delta) is str and type(index) is int:
+            # The bulk of a tool-call stream: the call is known by its output index.
+            call = self._calls.get(index)
+            if call is not None:
+                call.fragments.append(delta)
+                return [ToolCallArgumentsDelta(API, payload, call.call_id, delta, index)]
         index = self._index(payload)
-        delta = _text(payload.get("delta"), "delta")
+        delta = _text(delta, "delta")
         item_id = _str_or_none(payload.get("item_id"))
         call = self._pending_call(index, item_id)
         if call is None:
