@@ -30,9 +30,7 @@ class TextBuffer:
             self.parts.clear()
 
     def getvalue(self) -> str:
-        if self.parts:
-            self._blocks.append("".join(self.parts))
-            self.parts.clear()
+        self.compact()
         if len(self._blocks) > 1:
             self._blocks[:] = ["".join(self._blocks)]
         return self._blocks[0] if self._blocks else ""
