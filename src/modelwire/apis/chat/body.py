@@ -28,12 +28,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ...common.arguments import parse_tool_arguments
 from ...common.errors import ConfigurationError
-from ...common.items import ContentPart, Item, Message, Reasoning, RefusalPart, TextPart, ToolCall
+from ...common.items import (
+    ContentPart,
+    Item,
+    Message,
+    Reasoning,
+    RefusalPart,
+    TextPart,
+    ToolCall,
+    unparsed_tool_call,
+)
 from ...common.response import Response, StopReason
 from ...common.usage import Usage
-from ...wire.json import SHALLOW_PAYLOAD, JSONDecodeError, dumps, fast_loads
+from ...wire.json import dumps
 from .errors import error_from_body
 
 API: Final = "chat"
@@ -281,6 +289,10 @@ def tool_calls_of(message: dict[str, Any]) -> tuple[list[ToolCall], bool, bool]:
         return [], False, True
     if wire_calls is not None and type(wire_calls) is not list:
         raise TypeError(f"message.tool_calls is {type(wire_calls).__name__}, not a list")
+    if legacy is None and wire_calls:
+        plain = _plain_calls(wire_calls)
+        if plain is not None:
+            return plain, False, True
     by_index: dict[int, ToolCall] = {}
     conform = True
     in_order = True
@@ -309,33 +321,6 @@ def tool_calls_of(message: dict[str, Any]) -> tuple[list[ToolCall], bool, bool]:
             raise TypeError(f"a tool call's function is {type(function).__name__}, not an object")
         name = function.get("name")
         arguments = function.get("arguments")
-        if (
-            type(call_id) is str
-            and call_id
-            and type(name) is str
-            and type(arguments) is str
-            and len(wire) == 3
-            and len(function) == 2
-            and wire.get("type") == "function"
-        ):
-            # Already the shape the stream path builds for sending it back: the wire object is
-            # the call's native as it is.
-            parsed = None
-            if 1 < len(arguments) < SHALLOW_PAYLOAD and arguments[0] == "{":
-                # The usual arguments, a short JSON object: one parse, no policy detour.
-                try:
-                    parsed = fast_loads(arguments)
-                except JSONDecodeError:
-                    parsed = None
-            if type(parsed) is dict:
-                error = None
-            else:
-                parsed, error = parse_tool_arguments(arguments)
-            # Positional, in field order: the body's hot loop.
-            by_index[index] = ToolCall(
-                call_id, name, parsed, arguments, error, "function", None, API, wire
-            )
-            continue
         by_index[index] = tool_call(index, call_id, name, arguments)
         conform = (
             conform
@@ -353,6 +338,39 @@ def tool_calls_of(message: dict[str, Any]) -> tuple[list[ToolCall], bool, bool]:
     return calls, bool(legacy), conform
 
 
+def _plain_calls(wire_calls: list[Any]) -> list[ToolCall] | None:
+    """The calls when every one has exactly the API's shape (``id``, ``type: function``,
+    ``function: {name, arguments}``, no ``index``: so in place order), else None.
+
+    The wire object is then the call's native as it is, and the arguments are parsed on first
+    read: the body's hot loop.
+    """
+    calls: list[ToolCall] = []
+    append = calls.append
+    call = unparsed_tool_call
+    try:
+        for wire in wire_calls:
+            if type(wire) is not dict or len(wire) != 3 or wire["type"] != "function":
+                return None
+            call_id = wire["id"]
+            function = wire["function"]
+            if (
+                type(call_id) is not str
+                or not call_id
+                or type(function) is not dict
+                or len(function) != 2
+            ):
+                return None
+            name = function["name"]
+            arguments = function["arguments"]
+            if type(name) is not str or type(arguments) is not str:
+                return None
+            append(call(call_id, name, arguments, API, wire))
+    except KeyError:
+        return None
+    return calls
+
+
 def tool_call(index: int, call_id: object, name: object, arguments: object) -> ToolCall:
     """One finished tool call, with the normalized ``native`` the stream path sends back."""
     identifier = call_id if type(call_id) is str and call_id else f"call_{index}"
@@ -363,21 +381,12 @@ def tool_call(index: int, call_id: object, name: object, arguments: object) -> T
         raw_arguments = ""
     else:
         raw_arguments = dumps(arguments).decode()
-    parsed, error = parse_tool_arguments(raw_arguments)
-    return ToolCall(
-        id=identifier,
-        name=call_name,
-        arguments=parsed,
-        raw_arguments=raw_arguments,
-        arguments_error=error,
-        kind="function",
-        api=API,
-        native={
-            "id": identifier,
-            "type": "function",
-            "function": {"name": call_name, "arguments": raw_arguments},
-        },
-    )
+    native = {
+        "id": identifier,
+        "type": "function",
+        "function": {"name": call_name, "arguments": raw_arguments},
+    }
+    return unparsed_tool_call(identifier, call_name, raw_arguments, API, native)
 
 
 def custom_tool_call(index: int, call_id: object, custom: dict[str, Any]) -> ToolCall:

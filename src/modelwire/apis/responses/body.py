@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final, Literal
 
-from ...common.arguments import parse_tool_arguments
 from ...common.items import (
     ContentPart,
     ImagePart,
@@ -26,6 +25,7 @@ from ...common.items import (
     TextPart,
     ToolCall,
     ToolResult,
+    unparsed_tool_call,
 )
 from ...common.items import HostedToolCallItem as HostedToolItem
 from ...common.response import Response, StopReason
@@ -247,17 +247,13 @@ def function_call_item(item: dict[str, Any]) -> ToolCall:
     elif type(raw) is not str:
         # Some compatible servers send the arguments as a JSON value rather than JSON text.
         raw = dumps(raw).decode()
-    arguments, problem = parse_tool_arguments(raw)
-    return ToolCall(
-        id=item.get("call_id") or item.get("id") or "",
-        name=item.get("name") or "",
-        arguments=arguments,
-        raw_arguments=raw,
-        arguments_error=problem,
-        kind="function",
+    return unparsed_tool_call(
+        item.get("call_id") or item.get("id") or "",
+        item.get("name") or "",
+        raw,
+        ITEM_API,
+        item,
         item_id=item.get("id"),
-        api=ITEM_API,
-        native=item,
     )
 
 
