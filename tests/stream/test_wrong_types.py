@@ -223,6 +223,19 @@ MALFORMED = [
         )
         for v in BAD_TEXT
     ],
+    # A block's opening text or thinking is text like a delta's.
+    *[
+        (
+            "messages",
+            (
+                *MESSAGES_HELLO,
+                f'{{"type":"content_block_start","index":1,'
+                f'"content_block":{{"type":"{kind}","{kind}":{v}}}}}',
+            ),
+        )
+        for kind in ("text", "thinking")
+        for v in BAD_TEXT
+    ],
 ]
 
 

@@ -392,8 +392,8 @@ class Mapper:
     def _start_text(
         self, payload: wire.ContentBlockStartEvent, index: int, opened: _OpenBlock
     ) -> list[Event]:
-        text = opened.block.get("text")
-        if isinstance(text, str) and text:
+        text = _text(opened.block.get("text"), "content_block.text")
+        if text:
             opened.fragments.append(text)
             return [TextDelta(API, payload, text, index)]
         return self._pass_through(payload)
@@ -404,8 +404,8 @@ class Mapper:
         signature = opened.block.get("signature")
         if isinstance(signature, str) and signature:
             opened.signature = signature
-        thinking = opened.block.get("thinking")
-        if isinstance(thinking, str) and thinking:
+        thinking = _text(opened.block.get("thinking"), "content_block.thinking")
+        if thinking:
             opened.fragments.append(thinking)
             return [ReasoningDelta(API, payload, thinking, "content", index)]
         return self._pass_through(payload)
