@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -156,44 +157,48 @@ def chat_command(
             from .progress import verbose_log
 
             scope.enter_context(verbose_log())
-        return _run_chat(
-            chosen,
-            chosen_api,
-            chosen_model,
-            base_url,
-            timeout,
-            text,
-            instructions,
-            reasoning,
-            as_json,
-            verbose,
-        )
+        settings = ChatSettings(
+            chosen, chosen_api, chosen_model, base_url, timeout, instructions, reasoning,
+            as_json, verbose,
+        )  # fmt: skip
+        return _run_chat(settings, text)
 
 
-def _run_chat(
-    chosen: str,
-    chosen_api: str,
-    chosen_model: str,
-    base_url: str | None,
-    timeout: float | None,
-    text: str,
-    instructions: str | None,
-    reasoning: str | None,
-    as_json: bool,
-    verbose: bool,
-) -> int:
+@dataclass(frozen=True)
+class ChatSettings:
+    """What a chat runs with, once the options are resolved (service, API and model chosen)."""
+
+    service: str
+    api: str
+    model: str
+    base_url: str | None
+    #: Seconds for each of connect, read, write and pool; None: the client's defaults.
+    timeout: float | None
+    instructions: str | None
+    reasoning: str | None
+    as_json: bool
+    verbose: bool
+
+
+def _run_chat(settings: ChatSettings, text: str) -> int:
     from ..client import Client, Timeouts
     from ..common.errors import ModelwireError
 
+    timeout = settings.timeout
     timeouts = (
         Timeouts(connect=timeout, read=timeout, write=timeout, pool=timeout) if timeout else None
     )
     try:
-        client = Client(chosen, chosen_api, base_url=base_url, timeout=timeouts)  # type: ignore[arg-type]
+        client = Client(
+            settings.service,
+            settings.api,  # type: ignore[arg-type]
+            base_url=settings.base_url,
+            timeout=timeouts,
+        )
     except ModelwireError as error:  # nothing is sent yet: the store or the arguments
         raise CommandFailed(error_message(error)) from None
     with client:
-        session = _Session(client, chosen_model, instructions, reasoning, as_json, verbose)
+        session = _Session(client, settings)
         if text:
             try:
                 session.one_shot(text)
@@ -252,23 +257,16 @@ class _Stopped(KeyboardInterrupt):
 class _Session:
     """One chat: the client, the settings, the way events are shown, and the history."""
 
-    def __init__(
-        self,
-        client: Client,
-        model: str,
-        instructions: str | None,
-        reasoning: str | None,
-        as_json: bool,
-        verbose: bool = False,
-    ) -> None:
+    def __init__(self, client: Client, settings: ChatSettings) -> None:
         from .output import stderr_console, stdout_console
         from .progress import Indicator
 
+        as_json = settings.as_json
         self.client = client
         self.host = _host(client.base_url)
-        self.model = model
-        self.instructions = instructions
-        self.reasoning = reasoning
+        self.model = settings.model  # /model changes it for the rest of the chat
+        self.instructions = settings.instructions
+        self.reasoning = settings.reasoning
         self.as_json = as_json
         self.out = stdout_console()
         self.err = stderr_console()
@@ -276,7 +274,7 @@ class _Session:
         # The indicator shares the console the answer is written to, and only where a person
         # watches it (no indicator in JSON lines, on a pipe, or among --verbose log lines).
         self.indicator = Indicator(self.out)
-        self.indicator.enabled = self.indicator.enabled and not as_json and not verbose
+        self.indicator.enabled = self.indicator.enabled and not as_json and not settings.verbose
         self.show: Callable[[Event], None]
         if as_json:
             from ..common.serialize import event_to_dict
