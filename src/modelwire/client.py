@@ -465,6 +465,8 @@ class AsyncStream(_Driver[httpx2.AsyncClient, ParsedT], AsyncEventStream[Event, 
             if self._chunks is None:
                 assert self._response is not None
                 self._chunks = self._response.aiter_bytes()
+            if action.deadline is None:  # no total timeout: the read timeout bounds each read
+                return await anext(self._chunks, None)
             try:
                 async with asyncio.timeout(action.deadline):
                     return await anext(self._chunks, None)

@@ -73,7 +73,8 @@ class StreamDecoder:
         return self._done
 
     def feed(self, chunk: bytes) -> list[Event]:
-        self._raise_pending()
+        if self._pending_error is not None:
+            self._raise_pending()
         if self._done:
             return []
         out: list[Event] = []

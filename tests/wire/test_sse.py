@@ -111,3 +111,43 @@ def test_any_split_of_the_body_gives_the_same_frames(cuts: list[int]) -> None:
 
 def test_byte_at_a_time_gives_the_same_frames() -> None:
     assert frames_of(*[BODY[i : i + 1] for i in range(len(BODY))]) == frames_of(BODY)
+
+
+# A live stream sends one frame per chunk: those chunks take a shorter path, which must find the
+# same frames (names, data, offsets) whatever came before them.
+FRAMES = [
+    b"event: a\ndata: 1\n\n",
+    b"data: 2\n\n",
+    b"event:b\ndata:3\n\n",
+    b": keep-alive\n\n",
+    b"id: 7\ndata: 4\n\n",
+    b"data: 5\r\n\r\n",
+    b"data: six\n",
+    b"data: seven\n\n",
+    b"event: c\n",
+    b"data: 8\n\n",
+    b"data: 9",
+    b"\n\n",
+    b"retry: 10\n\n",
+    b"data: 11\r",
+    b"\ndata: 12\n\n",
+]
+
+
+@given(st.lists(st.sampled_from(FRAMES), min_size=1, max_size=20))
+def test_a_frame_per_chunk_gives_the_frames_of_the_whole_body(chunks: list[bytes]) -> None:
+    chunks = [*chunks, b"\n\ndata: end\n\n"]  # ends whatever frame the last chunk left open
+    assert frames_of(*chunks) == frames_of(b"".join(chunks))
+
+
+def test_a_frame_per_chunk_after_a_bom_and_a_partial_line() -> None:
+    chunks = [b"\xef\xbb", b"\xbfdata: 1\n\n", b"data: 2\n\n", b"data: 3", b"\n\n", b"data: 4\n\n"]
+    assert frames_of(*chunks) == frames_of(b"".join(chunks))
+    assert [f.offset for f in frames_of(*chunks)] == [3, 12, 21, 30]
+
+
+def test_a_frame_per_chunk_past_the_size_limit_is_refused() -> None:
+    decoder = SSEDecoder(max_event_bytes=8)
+    assert decoder.feed(b"data: 1\n\n") == [SSEFrame(None, b"1", 0)]
+    with pytest.raises(StreamDecodeError, match="max_event_bytes"):
+        decoder.feed(b"data: 123456789\n\n")

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx2
@@ -130,6 +130,10 @@ class ReadChunk:
     ``deadline``: seconds the read may take at most (None: only the read timeout applies)."""
 
     deadline: float | None
+
+
+#: The read of a call without a total timeout, the same every chunk (a stream reads thousands).
+_READ_UNTIMED: Final = ReadChunk(None)
 
 
 @dataclass(slots=True)
@@ -403,13 +407,17 @@ class CallFlow:
                 held.append(limits)
             delivered = False
             received = 0  # decoded body bytes, where a content-encoding fault is reported
+            timed = self._deadline is not None
+            feed = decoder.feed
             try:
                 while True:
-                    chunk: bytes | None = yield ReadChunk(self._remaining())
+                    chunk: bytes | None = yield (
+                        ReadChunk(self._remaining()) if timed else _READ_UNTIMED
+                    )
                     if chunk is None:
                         break
                     received += len(chunk)
-                    events = decoder.feed(chunk)
+                    events = feed(chunk)
                     if events:
                         if held:
                             events = held + events
@@ -418,7 +426,8 @@ class CallFlow:
                         yield Deliver(events)
                     if decoder.done:
                         break
-                    self._raise_if_past_deadline(None)
+                    if timed:
+                        self._raise_if_past_deadline(None)
                 yield Deliver(held + decoder.finish())
                 log.info(
                     "call done in %.2fs: %d body bytes (attempt %d)",

@@ -84,6 +84,30 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[SSEFrame]:
         """Decode one chunk of the body; returns the frames it completed (often none or one)."""
+        if (
+            chunk[-2:] == b"\n\n"
+            and self._started
+            and not self._pending
+            and not self._data
+            and self._event is None
+            and not self._skip_lf
+            and self._pending_error is None
+            and len(chunk) <= self.max_event_bytes
+            and b"\r" not in chunk
+        ):
+            # Exactly one simple frame, with nothing before it pending: what a live stream sends
+            # in each chunk. The same frame as the block path finds, without its bookkeeping.
+            found = _SIMPLE_FRAME.fullmatch(chunk)
+            if found is not None:
+                raw_name, _, data = found.groups()
+                name = None
+                if raw_name is not None:
+                    name = self._names.get(raw_name)
+                    if name is None:
+                        name = self._names[raw_name] = raw_name.decode("utf-8", "replace")
+                offset = self._consumed
+                self._consumed = offset + len(chunk)
+                return [_frame((name, data, offset + found.start(2)))]
         self._raise_pending()
         if not self._started:
             chunk = self._strip_bom(chunk)
