@@ -33,6 +33,36 @@ def _modelwire(server: FakeServer, api: str) -> int:
     return count
 
 
+#: The request each API's stream answers, for the transport floor (the server answers any body).
+_PATHS = {"responses": "/responses", "chat": "/chat/completions", "messages": "/v1/messages"}
+
+
+def _transport(server: FakeServer, api: str) -> int:
+    """The floor: httpx2 alone reading the same answer chunk by chunk, nothing decoded."""
+    import httpx2
+
+    provider = PROVIDER[api]
+    headers = (
+        {"x-api-key": KEY[provider], "anthropic-version": "2023-06-01"}
+        if provider == "anthropic"
+        else {"authorization": f"Bearer {KEY[provider]}"}
+    )
+    body: dict[str, Any] = {"model": "bench", "stream": True}
+    if api == "responses":
+        body["input"] = "x"
+    else:
+        body["messages"] = [{"role": "user", "content": "x"}]
+    if api == "messages":
+        body["max_tokens"] = 1024
+    count = 0
+    url = f"{server.base_url(provider)}{_PATHS[api]}"
+    with httpx2.Client() as http, http.stream("POST", url, headers=headers, json=body) as answer:
+        answer.raise_for_status()
+        for _ in answer.iter_bytes():
+            count += 1
+    return count
+
+
 def _official(server: FakeServer, api: str) -> int:
     count = 0
     if PROVIDER[api] == "openai":
@@ -90,9 +120,9 @@ def run(targets: Targets, n: int, *, quick: bool = False) -> None:
     print("\n## End to end over loopback HTTP (embedded server, same body), events/s\n")
     print(
         "| api | events | modelwire events/s | SDK events/s | wall ratio "
-        "| modelwire CPU µs/event | SDK CPU µs/event | CPU ratio |"
+        "| httpx2 alone CPU µs/chunk | modelwire CPU µs/event | SDK CPU µs/event | CPU ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     context = multiprocessing.get_context("spawn")
     ports, stop = context.Queue(), context.Event()
     child = context.Process(target=_serve, args=(n, ports, stop), daemon=True)
@@ -101,7 +131,8 @@ def run(targets: Targets, n: int, *, quick: bool = False) -> None:
         server: Any = _Remote(ports.get(timeout=60))
         for api in streams.BODIES:
             timings = {}
-            for name, reader in (("modelwire", _modelwire), ("sdk", _official)):
+            readers = (("transport", _transport), ("modelwire", _modelwire), ("sdk", _official))
+            for name, reader in readers:
                 reader(server, api)  # warm up: imports and first-call costs are not per event
                 best = best_cpu = float("inf")
                 for _ in range(1 if quick else 3):
@@ -112,12 +143,18 @@ def run(targets: Targets, n: int, *, quick: bool = False) -> None:
                 timings[name] = (best, best_cpu, events)
             ours, ours_cpu, ours_events = timings["modelwire"]
             theirs, their_cpu, their_events = timings["sdk"]
+            _, floor_cpu, floor_chunks = timings["transport"]
             # Rates per event each side counted (modelwire adds a RateLimits event).
             print(
                 f"| {api} | {their_events} | {ours_events / ours:,.0f} | "
                 f"{their_events / theirs:,.0f} | {theirs / ours * ours_events / their_events:.1f}x "
-                f"| {ours_cpu / ours_events * 1e6:.1f} | {their_cpu / their_events * 1e6:.1f} "
+                f"| {floor_cpu / floor_chunks * 1e6:.1f} | {ours_cpu / ours_events * 1e6:.1f} "
+                f"| {their_cpu / their_events * 1e6:.1f} "
                 f"| {their_cpu / their_events / (ours_cpu / ours_events):.1f}x |"
+            )
+            targets.add(
+                f"e2e {api}: modelwire CPU/event ÷ httpx2 alone CPU/chunk",
+                ours_cpu / ours_events / (floor_cpu / floor_chunks),
             )
             targets.add(
                 f"e2e {api}: SDK CPU/event ÷ modelwire CPU/event",

@@ -38,6 +38,7 @@ def expected_target_lines() -> list[str]:
             f"| scaling {api}/text: µs per event 4k ÷ 1k | ≤ 1.5x |",
             f"| scaling {api}/tools: µs per fragment 4k ÷ 1k | ≤ 1.5x |",
             f"| memory {api}: peak growth ÷ answer growth, 1k→4k events | ≤ 8x |",
+            f"| e2e {api}: modelwire CPU/event ÷ httpx2 alone CPU/chunk | — |",
             f"| e2e {api}: SDK CPU/event ÷ modelwire CPU/event | — |",
         ]
     return lines
