@@ -151,3 +151,19 @@ def test_a_frame_per_chunk_past_the_size_limit_is_refused() -> None:
     assert decoder.feed(b"data: 1\n\n") == [SSEFrame(None, b"1", 0)]
     with pytest.raises(StreamDecodeError, match="max_event_bytes"):
         decoder.feed(b"data: 123456789\n\n")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"data: six\nevent: a\ndata: 1\n\nevent: a\ndata: 1\n\n",  # a later line repeats one
+        b": see data: 1\ndata: 0\r\n\r\ndata: 1\n\n",  # a comment holds a data line's text
+        b"id: data: 1\ndata: 0\n\ndata: 1\n\n",
+    ],
+)
+def test_a_frame_offset_is_where_its_first_data_line_begins(body: bytes) -> None:
+    frames = frames_of(body)
+    assert [f.offset for f in frames] == [
+        body.index(b"data: 0" if b"data: 0" in body else b"data: six"),
+        body.rindex(b"\ndata: 1") + 1,
+    ]

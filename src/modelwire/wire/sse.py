@@ -240,9 +240,17 @@ class SSEDecoder:
         """Parse whole lines into ``frames`` (appended in place, so frames completed before a bad
         line survive the error it raises)."""
         data = self._data
-        cursor = 0  # where to look for the next frame's first line in ``block``
-        for line in block.splitlines():
-            if not line:
+        start = 0  # where the line begins in ``block``
+        for raw in block.splitlines(keepends=True):
+            line_start = start
+            start += len(raw)
+            # The line without its ending (\n, \r\n or \r; none only at the end of the body).
+            end = len(raw)
+            if raw[-1:] == b"\n":
+                end -= 2 if raw[-2:-1] == b"\r" else 1
+            elif raw[-1:] == b"\r":
+                end -= 1
+            if not end:
                 if data:
                     joined = data[0] if len(data) == 1 else b"\n".join(data)
                     frames.append(_frame((self._event, joined, self._frame_offset)))
@@ -250,41 +258,35 @@ class SSEDecoder:
                     self._data_size = 0
                 self._event = None
                 continue
-            if line.startswith(b"data:"):
+            if raw.startswith(b"data:"):
                 if not data:
-                    # Found, not counted: a running count would cost every line its length.
-                    position = block.find(line, cursor)
-                    cursor = position + len(line)
-                    self._frame_offset = offset + position
-                # One slice, not two: long data lines (a whole answer) are copied once.
-                data.append(line[6:] if line[5:6] == b" " else line[5:])
-                self._data_size += len(line) - 4  # the value and the newline joining it
+                    self._frame_offset = offset + line_start
+                # One slice: long data lines (a whole answer) are copied once.
+                data.append(raw[6:end] if raw[5:6] == b" " else raw[5:end])
+                self._data_size += end - 4  # the value and the newline joining it
                 if self._data_size > self.max_event_bytes:
                     raise self._too_large()
-            elif line.startswith(b"event:"):
-                value = line[6:]
+            elif raw.startswith(b"event:"):
+                value = raw[6:end]
                 self._event = (value[1:] if value.startswith(b" ") else value).decode(
                     "utf-8", "replace"
                 )
-            elif line[0] == 0x3A:  # ":" starts a comment (keep-alive)
+            elif raw[0] == 0x3A:  # ":" starts a comment (keep-alive)
                 continue
             else:
-                cursor = self._other_field(line, block, cursor, offset)
+                self._other_field(raw[:end], offset + line_start)
         return frames
 
-    def _other_field(self, line: bytes, block: bytes, cursor: int, offset: int) -> int:
-        position = block.find(line, cursor)
+    def _other_field(self, line: bytes, offset: int) -> None:
         name, colon, value = line.partition(b":")
         if value.startswith(b" "):
             value = value[1:]
         if name not in _KNOWN_FIELDS:
             shown = line[:60].decode("utf-8", "replace")
-            raise StreamDecodeError(
-                f"not a server-sent event line: {shown!r}", offset=offset + position
-            )
+            raise StreamDecodeError(f"not a server-sent event line: {shown!r}", offset=offset)
         if name == b"data":  # "data" with no colon: an empty data line
             if not self._data:
-                self._frame_offset = offset + position
+                self._frame_offset = offset
             self._data.append(value if colon else b"")
             # Counted with its line end: a frame of empty data lines must not grow without end.
             self._data_size += len(value) + 1
@@ -297,7 +299,6 @@ class SSEDecoder:
                 self.last_event_id = value.decode("utf-8", "replace")
         elif name == b"retry" and value.isdigit():
             self.retry = int(value)
-        return position + len(line)
 
     def close(self) -> list[SSEFrame]:
         """End of body. A frame left open (no blank line after it) is a truncation."""
