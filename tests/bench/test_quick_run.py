@@ -31,6 +31,7 @@ def expected_target_lines() -> list[str]:
         for size in ("small", "large"):
             lines += [
                 f"| body {api}/{size}: SDK parse ÷ decode_body | ≥ 3x |",
+                f"| body {api}/{size}: SDK parse ÷ decode_body + arguments read | — |",
                 f"| body {api}/{size}: SDK strict parse ÷ decode_body | — |",
                 f"| body {api}/{size}: SDK model_validate_json ÷ decode_body | — |",
             ]
