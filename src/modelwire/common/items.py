@@ -124,8 +124,9 @@ class ToolCall:
             # Only reached for an unset slot, and only these two are ever left unset.
             if name not in {"arguments", "arguments_error"}:
                 raise AttributeError(f"'ToolCall' object has no attribute {name!r}")
-            self.arguments, self.arguments_error = parse_tool_arguments(self.raw_arguments)
-            return self.arguments if name == "arguments" else self.arguments_error
+            parsed = parse_tool_arguments(self.raw_arguments)
+            self.arguments, self.arguments_error = parsed
+            return parsed[0] if name == "arguments" else parsed[1]
 
 
 _new = object.__new__
